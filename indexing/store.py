@@ -1,0 +1,537 @@
+"""The archive: documents, their sections and passages (with their vectors) in one SQLite file.
+
+SQLite is the source of truth; the FAISS index is a derived cache that can always be rebuilt from
+the vectors kept here (see `vector_index.rebuild_from_store`). WAL mode lets readers run while one
+writer writes; every write that touches several rows runs in one `BEGIN IMMEDIATE` transaction so
+a crash never leaves a document half stored.
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+import sqlite3
+import threading
+import unicodedata
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from pathlib import Path
+
+import numpy as np
+
+from indexing.document import Document, Passage, Section
+from indexing.errors import IndexMismatchError, InputError, NotFoundError
+
+SCHEMA_VERSION = "1"
+LEVELS = ("cơ sở", "huyện", "tỉnh", "toàn quốc")
+EDITABLE_FIELDS = ("title", "year", "unit", "level", "field", "authors", "status", "path", "metadata")
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS documents (
+    id TEXT PRIMARY KEY,
+    content_hash TEXT NOT NULL UNIQUE,
+    title TEXT NOT NULL DEFAULT '',
+    year INTEGER,
+    unit TEXT,
+    level TEXT,
+    field TEXT,
+    authors TEXT,
+    status TEXT,
+    template TEXT,
+    path TEXT,
+    filename TEXT,
+    format TEXT NOT NULL,
+    text TEXT NOT NULL,
+    created_at TEXT NOT NULL,
+    metadata TEXT NOT NULL DEFAULT '{}'
+);
+CREATE INDEX IF NOT EXISTS documents_year ON documents(year);
+CREATE INDEX IF NOT EXISTS documents_field ON documents(field);
+CREATE TABLE IF NOT EXISTS sections (
+    doc_id TEXT NOT NULL REFERENCES documents(id) ON DELETE CASCADE,
+    idx INTEGER NOT NULL,
+    heading TEXT NOT NULL,
+    kind TEXT NOT NULL,
+    level INTEGER NOT NULL,
+    start INTEGER NOT NULL,
+    body_start INTEGER NOT NULL,
+    "end" INTEGER NOT NULL,
+    parent INTEGER,
+    PRIMARY KEY (doc_id, idx)
+);
+-- AUTOINCREMENT: passage ids double as FAISS ids, so an id must never be reused after a delete.
+CREATE TABLE IF NOT EXISTS passages (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    doc_id TEXT NOT NULL REFERENCES documents(id) ON DELETE CASCADE,
+    ordinal INTEGER NOT NULL,
+    section_idx INTEGER,
+    section_heading TEXT,
+    section_kind TEXT,
+    start INTEGER NOT NULL,
+    "end" INTEGER NOT NULL,
+    text TEXT NOT NULL,
+    vector BLOB NOT NULL
+);
+CREATE INDEX IF NOT EXISTS passages_doc ON passages(doc_id);
+-- remove_diacritics 0: in Vietnamese "học" and "hoc", "má" and "mà" are different words.
+CREATE VIRTUAL TABLE IF NOT EXISTS passages_fts USING fts5(
+    text, content='passages', content_rowid='id', tokenize='unicode61 remove_diacritics 0'
+);
+CREATE VIRTUAL TABLE IF NOT EXISTS passages_vocab USING fts5vocab(passages_fts, 'row');
+CREATE TRIGGER IF NOT EXISTS passages_ai AFTER INSERT ON passages BEGIN
+    INSERT INTO passages_fts(rowid, text) VALUES (new.id, new.text);
+END;
+CREATE TRIGGER IF NOT EXISTS passages_ad AFTER DELETE ON passages BEGIN
+    INSERT INTO passages_fts(passages_fts, rowid, text) VALUES ('delete', old.id, old.text);
+END;
+CREATE TRIGGER IF NOT EXISTS passages_au AFTER UPDATE OF text ON passages BEGIN
+    INSERT INTO passages_fts(passages_fts, rowid, text) VALUES ('delete', old.id, old.text);
+    INSERT INTO passages_fts(rowid, text) VALUES (new.id, new.text);
+END;
+"""
+
+_DOC_COLUMNS = (
+    "id, content_hash, title, year, unit, level, field, authors, status, template, path, filename,"
+    " format, created_at, metadata"
+)
+
+
+def content_hash(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+def document_hash(doc: Document) -> str:
+    """Identity of a document in the archive: its normalised text, so the same content saved as
+    another file (or re-exported) is still recognised as already stored."""
+    return content_hash(doc.text.encode("utf-8"))
+
+
+@dataclass
+class DocMeta:
+    title: str = ""
+    year: int | None = None
+    unit: str | None = None
+    level: str | None = None  # one of LEVELS
+    field: str | None = None
+    authors: str | None = None
+    status: str | None = None
+    path: str | None = None
+
+
+@dataclass
+class DocumentInfo:
+    id: str
+    content_hash: str
+    title: str
+    year: int | None
+    unit: str | None
+    level: str | None
+    field: str | None
+    authors: str | None
+    status: str | None
+    template: str | None
+    path: str | None
+    filename: str | None
+    format: str
+    created_at: str
+    metadata: dict
+    passage_count: int
+
+
+@dataclass
+class StoredDocument(DocumentInfo):
+    text: str = ""
+    sections: list[Section] = field(default_factory=list)
+
+
+@dataclass
+class StoredPassage:
+    id: int
+    doc_id: str
+    ordinal: int
+    section_index: int | None
+    section_heading: str | None
+    section_kind: str | None
+    start: int
+    end: int
+    text: str
+
+
+def _fold(value: str | None) -> str | None:
+    # SQLite's LIKE/lower() only fold ASCII; Vietnamese titles need full Unicode case folding.
+    return unicodedata.normalize("NFC", value).casefold() if value is not None else None
+
+
+def _fts_query(query: str, match_all: bool) -> str | None:
+    """User text -> a safe FTS5 query: every word quoted, so operators and punctuation in the input
+    (AND, NEAR, *, ", :) are matched literally instead of being parsed."""
+    words = re.findall(r"\w+", unicodedata.normalize("NFC", query))
+    if not words:
+        return None
+    return (" AND " if match_all else " OR ").join(f'"{w}"' for w in words)
+
+
+def _check_level(level: str | None) -> str | None:
+    if level is None:
+        return None
+    level = unicodedata.normalize("NFC", level).strip().lower()
+    if level not in LEVELS:
+        raise InputError(f"Cấp sáng kiến không hợp lệ: «{level}». Chọn một trong: {', '.join(LEVELS)}.")
+    return level
+
+
+def _check_year(year) -> int | None:
+    if year is None or year == "":
+        return None
+    try:
+        value = int(year)
+    except (TypeError, ValueError):
+        raise InputError(f"Năm không hợp lệ: «{year}».") from None
+    if not 1900 <= value <= 2200:
+        raise InputError(f"Năm không hợp lệ: «{year}».")
+    return value
+
+
+class ArchiveStore:
+    """One SQLite archive. Safe to share between threads: each thread gets its own connection and
+    writes are serialised (SQLite allows a single writer anyway)."""
+
+    def __init__(self, path: Path):
+        self.path = Path(path)
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        self._local = threading.local()
+        self._write_lock = threading.Lock()
+        self._init_schema()
+
+    # -- connections and transactions -------------------------------------------------------
+
+    def _conn(self) -> sqlite3.Connection:
+        conn = getattr(self._local, "conn", None)
+        if conn is None:
+            # isolation_level=None: we issue BEGIN/COMMIT ourselves, so transactions are explicit.
+            conn = sqlite3.connect(self.path, isolation_level=None, timeout=30)
+            conn.row_factory = sqlite3.Row
+            conn.execute("PRAGMA journal_mode=WAL")
+            conn.execute("PRAGMA foreign_keys=ON")
+            conn.execute("PRAGMA synchronous=NORMAL")
+            conn.create_function("fold", 1, _fold, deterministic=True)
+            self._local.conn = conn
+        return conn
+
+    @contextmanager
+    def _write(self) -> Iterator[sqlite3.Connection]:
+        conn = self._conn()
+        with self._write_lock:
+            conn.execute("BEGIN IMMEDIATE")
+            try:
+                yield conn
+            except BaseException:
+                conn.execute("ROLLBACK")
+                raise
+            conn.execute("COMMIT")
+
+    def _init_schema(self) -> None:
+        conn = self._conn()
+        with self._write_lock:
+            conn.executescript(_SCHEMA)  # every statement is IF NOT EXISTS, so reopening is a no-op
+        if self.meta_get("schema_version") is None:
+            self.meta_set("schema_version", SCHEMA_VERSION)
+
+    def close(self) -> None:
+        conn = getattr(self._local, "conn", None)
+        if conn is not None:
+            conn.close()
+            self._local.conn = None
+
+    # -- meta ---------------------------------------------------------------------------------
+
+    def meta_get(self, key: str, default: str | None = None) -> str | None:
+        row = self._conn().execute("SELECT value FROM meta WHERE key = ?", (key,)).fetchone()
+        return row["value"] if row else default
+
+    def meta_set(self, key: str, value: str) -> None:
+        with self._write() as conn:
+            conn.execute(
+                "INSERT INTO meta(key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value",
+                (key, str(value)),
+            )
+
+    # -- documents ----------------------------------------------------------------------------
+
+    def add_document(self, doc: Document, passages: list[Passage], vectors: np.ndarray, meta: DocMeta) -> str:
+        """Store a document with its sections, passages and passage vectors; returns its id.
+
+        Storing the same content again is a no-op returning the existing id. The passage ids
+        assigned here are the FAISS ids: read them back with `passage_ids(doc_id)`.
+        """
+        vectors = np.ascontiguousarray(vectors, dtype=np.float32)
+        if vectors.ndim != 2 or vectors.shape[0] != len(passages):
+            raise InputError(
+                f"Số véc-tơ ({vectors.shape[0] if vectors.ndim else 0}) không khớp số đoạn văn ({len(passages)})."
+            )
+        h = document_hash(doc)
+        with self._write() as conn:
+            existing = conn.execute("SELECT id FROM documents WHERE content_hash = ?", (h,)).fetchone()
+            if existing:
+                return existing["id"]
+            dim = conn.execute("SELECT value FROM meta WHERE key = 'dimension'").fetchone()
+            if passages and dim and int(dim["value"]) != vectors.shape[1]:
+                raise IndexMismatchError(
+                    f"Véc-tơ có {vectors.shape[1]} chiều nhưng kho lưu trữ dùng {dim['value']} chiều; "
+                    "không thể trộn véc-tơ của hai mô hình khác nhau."
+                )
+            if passages and not dim:
+                conn.execute("INSERT INTO meta(key, value) VALUES ('dimension', ?)", (str(vectors.shape[1]),))
+            doc_id = h[:12]
+            path = meta.path or doc.source_path
+            conn.execute(
+                f"INSERT INTO documents({_DOC_COLUMNS}, text) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+                (
+                    doc_id,
+                    h,
+                    meta.title or doc.title,
+                    _check_year(meta.year),
+                    meta.unit,
+                    _check_level(meta.level),
+                    meta.field,
+                    meta.authors,
+                    meta.status,
+                    doc.template,
+                    path,
+                    Path(path).name if path else None,
+                    doc.format,
+                    datetime.now(timezone.utc).isoformat(timespec="seconds"),
+                    json.dumps(doc.metadata, ensure_ascii=False, default=str),
+                    doc.text,
+                ),
+            )
+            conn.executemany(
+                'INSERT INTO sections(doc_id, idx, heading, kind, level, start, body_start, "end", parent)'
+                " VALUES (?,?,?,?,?,?,?,?,?)",
+                [
+                    (doc_id, i, s.heading, s.kind, s.level, s.start, s.body_start, s.end, s.parent)
+                    for i, s in enumerate(doc.sections)
+                ],
+            )
+            conn.executemany(
+                "INSERT INTO passages(doc_id, ordinal, section_idx, section_heading, section_kind,"
+                ' start, "end", text, vector) VALUES (?,?,?,?,?,?,?,?,?)',
+                [
+                    (doc_id, p.ordinal, p.section_index, p.section_heading, p.section_kind,
+                     p.start, p.end, p.text, vectors[i].tobytes())
+                    for i, p in enumerate(passages)
+                ],
+            )
+        return doc_id
+
+    def find_by_hash(self, h: str) -> str | None:
+        row = self._conn().execute("SELECT id FROM documents WHERE content_hash = ?", (h,)).fetchone()
+        return row["id"] if row else None
+
+    def _info(self, row: sqlite3.Row) -> dict:
+        values = {k: row[k] for k in row.keys()}
+        values["metadata"] = json.loads(values["metadata"] or "{}")
+        return values
+
+    def get_document(self, doc_id: str) -> StoredDocument:
+        conn = self._conn()
+        row = conn.execute(
+            f"SELECT {_DOC_COLUMNS}, text,"
+            " (SELECT count(*) FROM passages p WHERE p.doc_id = d.id) AS passage_count"
+            " FROM documents d WHERE id = ?",
+            (doc_id,),
+        ).fetchone()
+        if row is None:
+            raise NotFoundError(f"Không tìm thấy sáng kiến có mã «{doc_id}» trong kho lưu trữ.")
+        sections = [
+            Section(r["heading"], r["kind"], r["level"], r["start"], r["body_start"], r["end"], r["parent"])
+            for r in conn.execute(
+                'SELECT heading, kind, level, start, body_start, "end", parent FROM sections'
+                " WHERE doc_id = ? ORDER BY idx",
+                (doc_id,),
+            )
+        ]
+        return StoredDocument(**self._info(row), sections=sections)
+
+    def list_documents(
+        self,
+        year: int | None = None,
+        field: str | None = None,
+        unit: str | None = None,
+        q: str | None = None,
+        limit: int = 50,
+        offset: int = 0,
+    ) -> tuple[list[DocumentInfo], int]:
+        """Filter by exact year/field/unit and a case-insensitive substring `q` of title, authors or
+        unit; newest first. Returns one page and the total number of matches."""
+        where, args = [], []
+        for column, value in (("year", year), ("field", field), ("unit", unit)):
+            if value is not None:
+                where.append(f"{column} = ?")
+                args.append(value)
+        if q:
+            pattern = "%" + re.sub(r"([\\%_])", r"\\\1", _fold(q.strip())) + "%"
+            where.append(
+                "(fold(title) LIKE ? ESCAPE '\\' OR fold(authors) LIKE ? ESCAPE '\\'"
+                " OR fold(unit) LIKE ? ESCAPE '\\')"
+            )
+            args += [pattern] * 3
+        clause = f"WHERE {' AND '.join(where)}" if where else ""
+        conn = self._conn()
+        total = conn.execute(f"SELECT count(*) FROM documents {clause}", args).fetchone()[0]
+        rows = conn.execute(
+            f"SELECT {_DOC_COLUMNS}, (SELECT count(*) FROM passages p WHERE p.doc_id = d.id) AS passage_count"
+            f" FROM documents d {clause} ORDER BY created_at DESC, id LIMIT ? OFFSET ?",
+            [*args, limit, offset],
+        ).fetchall()
+        return [DocumentInfo(**self._info(r)) for r in rows], total
+
+    def update_metadata(self, doc_id: str, **fields) -> None:
+        unknown = set(fields) - set(EDITABLE_FIELDS)
+        if unknown:
+            raise InputError(f"Không thể sửa các trường: {', '.join(sorted(unknown))}.")
+        if "title" in fields:
+            fields["title"] = fields["title"] or ""
+        if "level" in fields:
+            fields["level"] = _check_level(fields["level"])
+        if "year" in fields:
+            fields["year"] = _check_year(fields["year"])
+        if "metadata" in fields:
+            fields["metadata"] = json.dumps(fields["metadata"] or {}, ensure_ascii=False, default=str)
+        if "path" in fields:
+            fields["filename"] = Path(fields["path"]).name if fields["path"] else None
+        if not fields:
+            return
+        assignments = ", ".join(f"{k} = ?" for k in fields)
+        with self._write() as conn:
+            cur = conn.execute(f"UPDATE documents SET {assignments} WHERE id = ?", [*fields.values(), doc_id])
+            if cur.rowcount == 0:
+                raise NotFoundError(f"Không tìm thấy sáng kiến có mã «{doc_id}» trong kho lưu trữ.")
+
+    def delete_document(self, doc_id: str) -> list[int]:
+        """Delete a document, its sections and passages (and their keyword-index rows); returns the
+        removed passage ids so the caller can drop them from the vector index."""
+        with self._write() as conn:
+            ids = [r[0] for r in conn.execute("SELECT id FROM passages WHERE doc_id = ? ORDER BY id", (doc_id,))]
+            # Explicit delete (not only the cascade) so the FTS trigger sees every passage row.
+            conn.execute("DELETE FROM passages WHERE doc_id = ?", (doc_id,))
+            cur = conn.execute("DELETE FROM documents WHERE id = ?", (doc_id,))
+            if cur.rowcount == 0:
+                raise NotFoundError(f"Không tìm thấy sáng kiến có mã «{doc_id}» trong kho lưu trữ.")
+        return ids
+
+    def count_documents(self) -> int:
+        return self._conn().execute("SELECT count(*) FROM documents").fetchone()[0]
+
+    # -- passages -----------------------------------------------------------------------------
+
+    def count_passages(self) -> int:
+        return self._conn().execute("SELECT count(*) FROM passages").fetchone()[0]
+
+    def passage_ids(self, doc_id: str | None = None) -> list[int]:
+        """Ids of one document's passages in reading order, or of the whole archive by id."""
+        if doc_id is None:
+            return [r[0] for r in self._conn().execute("SELECT id FROM passages ORDER BY id")]
+        return [
+            r[0] for r in self._conn().execute("SELECT id FROM passages WHERE doc_id = ? ORDER BY ordinal", (doc_id,))
+        ]
+
+    def passages_by_ids(self, ids) -> list[StoredPassage]:
+        """Passages in the order of `ids`; ids that no longer exist (e.g. -1 padding) are skipped."""
+        ids = [int(i) for i in ids if int(i) >= 0]
+        if not ids:
+            return []
+        conn = self._conn()
+        found: dict[int, StoredPassage] = {}
+        for chunk in range(0, len(ids), 500):  # stay under SQLite's bound-parameter limit
+            part = ids[chunk : chunk + 500]
+            rows = conn.execute(
+                'SELECT id, doc_id, ordinal, section_idx, section_heading, section_kind, start, "end", text'
+                f" FROM passages WHERE id IN ({','.join('?' * len(part))})",
+                part,
+            )
+            for r in rows:
+                found[r["id"]] = StoredPassage(*r)
+        return [found[i] for i in ids if i in found]
+
+    def passage_vectors(self, ids) -> np.ndarray:
+        """Stored vectors of the given passages, in the order of `ids` (all must exist)."""
+        ids = [int(i) for i in ids]
+        conn = self._conn()
+        by_id = {}
+        for chunk in range(0, len(ids), 500):
+            part = ids[chunk : chunk + 500]
+            for r in conn.execute(f"SELECT id, vector FROM passages WHERE id IN ({','.join('?' * len(part))})", part):
+                by_id[r[0]] = np.frombuffer(r[1], dtype=np.float32)
+        missing = [i for i in ids if i not in by_id]
+        if missing:
+            raise NotFoundError(f"Không tìm thấy đoạn văn có mã {missing[0]} trong kho lưu trữ.")
+        dim = self.dimension() or 0
+        return np.stack([by_id[i] for i in ids]) if ids else np.zeros((0, dim), dtype=np.float32)
+
+    def dimension(self) -> int | None:
+        value = self.meta_get("dimension")
+        return int(value) if value else None
+
+    def iter_vectors(self, batch: int = 4096) -> Iterator[tuple[np.ndarray, np.ndarray]]:
+        """All stored vectors as (ids int64 (n,), vectors float32 (n, d)) batches, by increasing id."""
+        conn = self._conn()
+        last = -1
+        while True:
+            rows = conn.execute(
+                "SELECT id, vector FROM passages WHERE id > ? ORDER BY id LIMIT ?", (last, batch)
+            ).fetchall()
+            if not rows:
+                return
+            ids = np.array([r[0] for r in rows], dtype=np.int64)
+            vectors = np.stack([np.frombuffer(r[1], dtype=np.float32) for r in rows])
+            last = int(ids[-1])
+            yield ids, vectors
+
+    def keyword_search(
+        self,
+        query: str,
+        limit: int = 20,
+        year: int | None = None,
+        field: str | None = None,
+        *,
+        match_all: bool = False,
+    ) -> list[tuple[int, float]]:
+        """BM25 keyword search over passage text; (passage_id, score), higher score is better.
+
+        Diacritics matter ("học" does not match "hoc"); case does not. By default any word may
+        match (more matching words rank higher); `match_all` requires every word.
+        """
+        fts = _fts_query(query, match_all)
+        if fts is None:
+            return []
+        where, args = ["passages_fts MATCH ?"], [fts]
+        for column, value in (("d.year", year), ("d.field", field)):
+            if value is not None:
+                where.append(f"{column} = ?")
+                args.append(value)
+        rows = self._conn().execute(
+            "SELECT p.id, bm25(passages_fts) AS rank FROM passages_fts"
+            " JOIN passages p ON p.id = passages_fts.rowid JOIN documents d ON d.id = p.doc_id"
+            f" WHERE {' AND '.join(where)} ORDER BY rank LIMIT ?",
+            [*args, limit],
+        ).fetchall()
+        # FTS5's bm25() is negative, more negative = better; flip it so callers sort descending.
+        return [(r[0], -r[1]) for r in rows]
+
+    def term_passage_frequency(self, terms: list[str]) -> dict[str, int]:
+        """How many passages contain each term (as tokenised by FTS5: case-folded, diacritics kept);
+        with `count_passages()` this gives IDF weights without a pass over the archive."""
+        folded = {t: _fold(t) for t in terms}
+        if not folded:
+            return {}
+        values = sorted(set(folded.values()))
+        rows = self._conn().execute(
+            f"SELECT term, doc FROM passages_vocab WHERE term IN ({','.join('?' * len(values))})", values
+        ).fetchall()
+        counts = {r[0]: r[1] for r in rows}
+        return {t: counts.get(f, 0) for t, f in folded.items()}
+
