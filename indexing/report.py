@@ -1,0 +1,121 @@
+"""Turning pipeline results into the JSON contract and into readable Vietnamese text."""
+from __future__ import annotations
+
+from indexing.document import Document
+
+TEMPLATE_NAMES = {
+    "T291": "Mẫu Hướng dẫn 291/HD-SKHCN (Lạng Sơn)",
+    "TT18": "Mẫu Bản mô tả sáng kiến (Thông tư 18/2013/TT-BKHCN)",
+    "BCMT": "Mẫu Báo cáo mô tả sáng kiến",
+    "SKKN": "Mẫu sáng kiến kinh nghiệm (trường học)",
+}
+
+
+def template_label(template: str | None) -> str:
+    if not template:
+        return "Không xác định"
+    return TEMPLATE_NAMES.get(template, template)
+
+
+def parse_json(doc: Document) -> dict:
+    return {
+        "title": doc.title,
+        "format": doc.format,
+        "template": doc.template,
+        "sections": [
+            {
+                "heading": s.heading,
+                "kind": s.kind,
+                "level": s.level,
+                "start": s.start,
+                "end": s.end,
+                "words": doc.word_count(s.body_start, s.end),
+            }
+            for s in doc.sections
+        ],
+        "missing_sections": doc.missing_sections,
+        "warnings": doc.warnings,
+        "words": doc.word_count(),
+    }
+
+
+def parse_text(doc: Document) -> str:
+    lines = [
+        f"Tên sáng kiến: {doc.title or '(không xác định)'}",
+        f"Mẫu văn bản: {template_label(doc.template)}",
+        f"Số chữ: {doc.word_count()}",
+        "",
+        "Các mục:",
+    ]
+    for s in doc.sections:
+        indent = "  " * max(s.level - 1, 0)
+        lines.append(f"  {indent}{s.heading}  [{s.kind}, {doc.word_count(s.body_start, s.end)} chữ, {s.start}–{s.end}]")
+    if not doc.sections:
+        lines.append("  (không nhận ra mục nào)")
+    if doc.missing_sections:
+        lines += ["", "Thiếu các mục bắt buộc:"] + [f"  - {m}" for m in doc.missing_sections]
+    if doc.warnings:
+        lines += ["", "Lưu ý:"] + [f"  - {w}" for w in doc.warnings]
+    return "\n".join(lines)
+
+
+DOCUMENT_VERDICTS = {
+    "duplicate": "Có dấu hiệu trùng lặp nội dung với sáng kiến đã có trong kho",
+    "partial": "Có một số phần trùng lặp với sáng kiến đã có trong kho",
+    "original": "Chưa phát hiện trùng lặp đáng kể với kho sáng kiến",
+}
+SOURCE_VERDICTS = {
+    "duplicate": "trùng giải pháp (diễn đạt lại)",
+    "partial": "trùng một phần",
+    "related": "cùng chủ đề, giải pháp khác",
+}
+MATCH_KINDS = {"verbatim": "giống nguyên văn", "near_verbatim": "gần nguyên văn", "paraphrase": "diễn đạt lại"}
+EVIDENCE_STATUS = {"present": "Có minh chứng", "weak": "Minh chứng yếu", "missing": "Thiếu minh chứng"}
+
+
+def _short(text: str, limit: int = 300) -> str:
+    text = " ".join(text.split())
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def check_text(report: dict) -> str:
+    """The readable Vietnamese report of `sangkien check` (the council decides; we show mức tương đồng)."""
+    doc, sim = report["document"], report["similarity"]
+    lines = [
+        "BÁO CÁO KIỂM TRA SÁNG KIẾN",
+        f"Tên: {doc['title'] or '(không xác định)'}",
+        f"Mẫu văn bản: {template_label(doc['template'])}",
+        "",
+        f"Mức tương đồng với kho: {sim['score'] * 100:.0f}% — {DOCUMENT_VERDICTS[sim['verdict']]}.",
+    ]
+    for n, src in enumerate(sim["sources"], 1):
+        lines += [
+            "",
+            f"{n}. {src['title']} ({src.get('year') or '—'}; {src.get('unit') or '—'}) [{src['doc_id']}]",
+            f"   Đánh giá: {SOURCE_VERDICTS.get(src['verdict'], src['verdict'])}; "
+            f"phần văn bản tương đồng: {src['coverage'] * 100:.0f}%",
+        ]
+        for m in src["matches"][:8]:
+            lines += [
+                f"   • Mục «{m['section']}» ↔ «{m['source_section']}» ({MATCH_KINDS[m['kind']]}, {m['similarity']:.2f})",
+                f"     Bài nộp: {_short(m['text'])}",
+                f"     Kho:     {_short(m['source_text'])}",
+            ]
+        if len(src["matches"]) > 8:
+            lines.append(f"   … và {len(src['matches']) - 8} đoạn khác.")
+    if doc["missing_sections"]:
+        lines += ["", "Thiếu các mục bắt buộc:"] + [f"  - {m}" for m in doc["missing_sections"]]
+    if report.get("evidence"):
+        lines += ["", "MINH CHỨNG HIỆU QUẢ THEO TỪNG MỤC"]
+        for ev in report["evidence"]:
+            lines.append(f"- {ev['heading']}: {EVIDENCE_STATUS.get(ev['status'], ev['status'])}")
+            lines += [f"    · {f}" for f in ev["findings"]]
+            lines += [f"    → {s}" for s in ev["suggestions"]]
+    if report.get("document_findings") or report.get("document_suggestions"):
+        lines += ["", "Kiểm tra chung theo mẫu:"]
+        lines += [f"  · {f}" for f in report.get("document_findings", [])]
+        lines += [f"  → {s}" for s in report.get("document_suggestions", [])]
+    if report.get("warnings"):
+        lines += ["", "Lưu ý:"] + [f"  - {w}" for w in report["warnings"]]
+    lines += ["", "Ghi chú: mức tương đồng là số liệu tham khảo; việc đánh giá thuộc về Hội đồng sáng kiến."]
+    return "\n".join(lines)

