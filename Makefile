@@ -24,7 +24,8 @@ test: $(STAMP)
 	$(BIN)/python -m pytest -q
 
 eval: $(STAMP)
-	$(BIN)/python bench/eval.py --data-dir $(DATA_DIR)/eval
+	$(BIN)/python bench/eval.py --data-dir $(DATA_DIR)/eval; status=$$?; \
+	$(BIN)/python bench/eval_evidence.py && exit $$status
 
 bench: $(STAMP)
 	$(BIN)/python bench/bench.py --data-dir $(DATA_DIR)/bench

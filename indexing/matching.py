@@ -94,7 +94,7 @@ class SourceComparison:
     copied_share: float = 0.0
 
     def as_dict(self) -> dict:
-        keys = ("doc_id", "title", "year", "unit", "verdict", "coverage", "score")
+        keys = ("doc_id", "title", "year", "unit", "verdict", "coverage", "score", "copied_sections")
         return {**{k: getattr(self, k) for k in keys}, "matches": [asdict(m) for m in self.matches]}
 
 
