@@ -26,6 +26,11 @@ class Settings(BaseSettings):
     max_chars: int = 2_000_000
     max_docx_uncompressed_mb: int = 200
 
+    # Web service: demo mode creates known demo users and shows a banner; never use it in production.
+    demo: bool = False
+    session_hours: int = 12
+    max_round_files: int = 50
+
     templates_dir: Path = DATA_ROOT / "templates"
     lexicons_dir: Path = DATA_ROOT / "lexicons"
     demo_dir: Path = DATA_ROOT / "demo"

@@ -249,6 +249,10 @@ def parse_markdown(text: str) -> list[Block]:
     return [block for block in blocks if block.text]
 
 
+# "a. Khái quát ...", "b) Nội dung ...": lettered sub-headings and items start a new line, never continue one.
+LETTER_ITEM_RE = re.compile(r"^[a-zđ][.)]\s")
+
+
 def parse_plain_text(text: str) -> list[Block]:
     """One block per line, except that a line starting in lower case continues a previous line that
     does not end a sentence (a hard-wrapped paragraph). Bulleted lines become list items."""
@@ -262,7 +266,7 @@ def parse_plain_text(text: str) -> list[Block]:
         bullet = BULLET_RE.match(line)
         if bullet and bullet.end() < len(line):
             blocks.append(Block(line[bullet.end():], kind="list_item"))
-        elif previous_open and line[0].islower():
+        elif previous_open and line[0].islower() and not LETTER_ITEM_RE.match(line):
             blocks[-1].text += " " + line
         else:
             blocks.append(Block(line))

@@ -377,3 +377,10 @@ def test_plain_text_joins_only_hard_wrapped_lines(tmp_path, settings):
         Block("Giảm chi phí", kind="list_item"),
         Block("-5 độ C"),
     ]
+
+
+def test_plain_text_lettered_subheading_is_not_a_continuation(tmp_path):
+    path = tmp_path / "bao_cao.txt"
+    path.write_text("4. Mô tả sáng kiến\na. Khái quát đặc điểm, tình hình đơn vị\nĐơn vị có 25 công chức.\n", encoding="utf-8")
+    texts = [b.text for b in extract(path).blocks]
+    assert texts == ["4. Mô tả sáng kiến", "a. Khái quát đặc điểm, tình hình đơn vị", "Đơn vị có 25 công chức."]
