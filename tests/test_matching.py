@@ -266,7 +266,7 @@ def test_partial_copy_names_copied_section_and_assess_ranks_sources(source, stat
     assert 0 < report.score < 0.5
     payload = report.as_dict()
     assert set(payload) == {"score", "verdict", "sources"}
-    assert set(payload["sources"][0]) == {"doc_id", "title", "year", "unit", "verdict", "coverage", "score", "matches"}
+    assert set(payload["sources"][0]) == {"doc_id", "title", "year", "unit", "verdict", "coverage", "score", "copied_sections", "matches"}
     assert set(payload["sources"][0]["matches"][0]) == {
         "section", "text", "start", "end", "source_section", "source_text", "similarity", "kind"
     }
