@@ -194,7 +194,7 @@ class Archive:
         return ranked, doc_freq
 
     def compare_with_archive(self, doc: Document, passages, vectors, *, exclude: str | None = None):
-        from indexing.matching import Candidate, PassageRef, assess
+        from indexing.matching import Candidate, assess
 
         ranked, doc_freq = self.find_candidates(vectors, exclude=exclude)
         candidates = []
@@ -202,11 +202,10 @@ class Archive:
             stored = self.store.get_document(doc_id)
             src_passages, src_vectors = self.doc_vectors(doc_id)
             candidates.append(Candidate(
-                doc_id=doc_id,
-                passages=[PassageRef(p.text, p.start, p.end, p.section_heading, p.section_kind) for p in src_passages],
-                vecs=src_vectors, text=stored.text, title=stored.title, year=stored.year, unit=stored.unit or "",
+                doc_id=doc_id, passages=reporting_refs(src_passages, stored.sections), vecs=src_vectors,
+                text=stored.text, title=stored.title, year=stored.year, unit=stored.unit or "",
             ))
-        sub = [PassageRef(p.text, p.start, p.end, p.section_heading, p.section_kind) for p in passages]
+        sub = reporting_refs(passages, doc.sections)
         return assess(sub, vectors, candidates, stats=self.archive_stats(), sub_text=doc.text, sub_doc_freq=doc_freq)
 
     def check_document(self, doc: Document, *, exclude: str | None = None) -> dict:
@@ -328,3 +327,23 @@ def highlight_spans(text: str, query: str) -> list[tuple[int, int]]:
 
     words = {w.casefold() for w in re.findall(r"\w+", query) if len(w) > 1}
     return [(m.start(), m.end()) for m in re.finditer(r"\w+", text) if m.group().casefold() in words]
+
+
+def section_path(sections, index: int | None) -> tuple[str, ...] | None:
+    """Headings from the outermost section down to `index`."""
+    if index is None:
+        return None
+    path = []
+    while index is not None:
+        path.append(sections[index].heading)
+        index = sections[index].parent
+    return tuple(reversed(path))
+
+
+def reporting_refs(passages, sections):
+    from indexing.matching import PassageRef
+
+    return [
+        PassageRef(p.text, p.start, p.end, p.section_heading, p.section_kind, section_path(sections, p.section_index))
+        for p in passages
+    ]

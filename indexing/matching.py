@@ -64,6 +64,12 @@ class PassageRef:
     end: int
     section_heading: str | None = None
     section_kind: str | None = None
+    # Headings from the outermost section down to `section_heading`; a copied section is named at the
+    # highest level that is copied as a whole ("5. Cơ sở thực tiễn", not each of its sub-sections).
+    section_path: tuple[str, ...] | None = None
+
+    def path(self) -> tuple[str, ...]:
+        return self.section_path or (self.section_heading or "",)
 
 
 @dataclass
@@ -334,22 +340,38 @@ def compare_documents(
     coverage = _covered((m.start, m.end) for m in matches) / total
     score = sum(m.similarity * (m.end - m.start) for m in matches) / total
 
-    # Sections copied (near-)verbatim: their share of the section, then what remains outside them.
+    # Sections copied (near-)verbatim: their share of the section (sub-sections included), then what
+    # remains outside them. Each copied section is named at its highest copied level.
     section_size: Counter = Counter()
     for p, w in zip(sub, weights):
         if w > 0:
-            section_size[p.section_heading or ""] += len(p.text.split())
+            for depth in range(1, len(p.path()) + 1):
+                section_size[p.path()[:depth]] += len(p.text.split())
     copied_words: Counter = Counter()
-    for m in pairs:
-        if m.kind != "paraphrase":
-            copied_words[sub[m.i].section_heading or ""] += len(sub[m.i].text.split())
-    copied = [
-        h for h, n in copied_words.items()
-        if n >= COPIED_SECTION_MIN_WORDS and n >= COPIED_SECTION_SHARE * section_size[h]
-    ]
-    in_copied = [(p.start, p.end) for p, w in zip(sub, weights) if w > 0 and (p.section_heading or "") in copied]
+    for i in {m.i for m in pairs if m.kind != "paraphrase"}:
+        for depth in range(1, len(sub[i].path()) + 1):
+            copied_words[sub[i].path()[:depth]] += len(sub[i].text.split())
+    def is_copied(path: tuple[str, ...]) -> bool:
+        # A parent counts as copied only when every substantial sub-section is copied too: copying
+        # "1." and "Bước 5" of a long "III." does not make all of "III." a copy.
+        n = copied_words[path]
+        if n < COPIED_SECTION_MIN_WORDS or n < COPIED_SECTION_SHARE * section_size[path]:
+            return False
+        children = [c for c in section_size if len(c) == len(path) + 1 and c[: len(path)] == path]
+        return all(is_copied(c) for c in children if section_size[c] >= COPIED_SECTION_MIN_WORDS)
+
+    copied_paths = {path for path in section_size if is_copied(path)}
+    copied_paths = {p for p in copied_paths if not any(p[:d] in copied_paths for d in range(1, len(p)))}
+    copied = list(dict.fromkeys(p[-1] for p in sorted(copied_paths, key=lambda p: min(
+        q.start for q in sub if q.path()[: len(p)] == p))))
+
+    def in_copied_section(p: PassageRef) -> bool:
+        return any(p.path()[: len(c)] == c for c in copied_paths)
+
+    in_copied = [(p.start, p.end) for p, w in zip(sub, weights) if w > 0 and in_copied_section(p)]
     copied_share = _covered(in_copied) / total
-    rest = [m for m in matches if m.section not in copied]
+    copied_headings = {p.section_heading or "" for p in sub if in_copied_section(p)}
+    rest = [m for m in matches if m.section not in copied_headings]
     rest_total = total - _covered(in_copied)
     rest_coverage = _covered((m.start, m.end) for m in rest) / rest_total if rest_total > 0 else 0.0
 
