@@ -15,7 +15,7 @@ from service.errors import UNEXPECTED_MESSAGE, exit_code
 
 app = typer.Typer(
     help="sangkien: kiểm tra trùng lặp và minh chứng hiệu quả cho bản mô tả sáng kiến.",
-    no_args_is_completion=False,
+    no_args_is_help=True,
     add_completion=False,
     pretty_exceptions_enable=False,
 )
@@ -303,7 +303,7 @@ def demo(data_dir: Optional[Path] = DataDirOption, host: str = typer.Option("127
 
             print(check_text(archive.check_file(sample)))
         return
-    from service.cli_serve import run_server
+    from service.app import run_server
 
     run_server(archive.settings, host=host, port=port, demo=True)
 
