@@ -208,11 +208,12 @@ class Archive:
         sub = reporting_refs(passages, doc.sections)
         return assess(sub, vectors, candidates, stats=self.archive_stats(), sub_text=doc.text, sub_doc_freq=doc_freq)
 
-    def check_document(self, doc: Document, *, exclude: str | None = None) -> dict:
-        """The full report (similarity + evidence) for a parsed document; nothing is stored."""
+    def check_document(self, doc: Document, *, exclude: str | None = None, embedded=None) -> dict:
+        """The full report (similarity + evidence) for a parsed document; nothing is stored.
+        `embedded` = (passages, vectors) already computed by the caller, to embed only once."""
         from models.evidence import analyze_evidence
 
-        passages, vectors = self.embed_document(doc)
+        passages, vectors = embedded or self.embed_document(doc)
         similarity = self.compare_with_archive(doc, passages, vectors, exclude=exclude)
         evidence = analyze_evidence(doc)
         return {

@@ -12,7 +12,8 @@ import threading
 from pathlib import Path
 
 from indexing.errors import SangkienError
-from indexing.matching import PassageRef, compare_documents
+from indexing.archive import reporting_refs
+from indexing.matching import compare_documents
 from indexing.store import DocMeta
 from service.db import ServiceDB
 from service.errors import UNEXPECTED_MESSAGE
@@ -46,8 +47,8 @@ def run_round(archive, db: ServiceDB, work_lock, round_id: str, user_id: int, fi
             try:
                 with work_lock:
                     doc = archive.read(path)
-                    report = archive.check_document(doc)
                     passages, vectors = archive.embed_document(doc)
+                    report = archive.check_document(doc, embedded=(passages, vectors))
                 entry["report_id"] = db.save_report(user_id, filename, report, round_id=round_id)
                 entry["title"] = report["document"]["title"] or filename
                 similarity = report["similarity"]
@@ -56,7 +57,7 @@ def run_round(archive, db: ServiceDB, work_lock, round_id: str, user_id: int, fi
                     "score": similarity["score"], "verdict": similarity["verdict"],
                     "top_source": {k: top[k] for k in ("doc_id", "title", "year", "verdict", "score")} if top else None,
                 }
-                refs = [PassageRef(p.text, p.start, p.end, p.section_heading, p.section_kind) for p in passages]
+                refs = reporting_refs(passages, doc.sections)
                 parsed.append((n, doc, refs, vectors))
             except Exception as exc:  # one unreadable file must not sink the whole round
                 entry["error"] = error_message(exc)
