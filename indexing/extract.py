@@ -12,6 +12,7 @@ import statistics
 import subprocess
 import tempfile
 import zipfile
+import zlib
 from collections import Counter, defaultdict
 from dataclasses import dataclass
 from pathlib import Path
@@ -557,7 +558,8 @@ def check_docx_zip(path: Path, settings: Settings) -> None:
                             "Tệp DOCX chứa khai báo DOCTYPE/ENTITY trong XML — không hợp lệ với tệp Word "
                             "và có thể là tệp độc hại, nên không được xử lý."
                         )
-    except (zipfile.BadZipFile, zipfile.LargeZipFile, EOFError, OSError, NotImplementedError) as exc:
+    # zlib.error: a damaged deflate stream inside an otherwise readable zip.
+    except (zipfile.BadZipFile, zipfile.LargeZipFile, zlib.error, EOFError, OSError, NotImplementedError) as exc:
         raise InputError(
             "Tệp DOCX bị hỏng (không giải nén được) nên không đọc được. "
             "Hãy mở và lưu lại tệp bằng Word rồi gửi lại.",

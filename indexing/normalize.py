@@ -295,7 +295,9 @@ def normalize_blocks(blocks: list[Block]) -> tuple[list[Block], list[str]]:
     result = []
     for block in blocks:
         raw = convert_legacy(block.text, encoding) if encoding else block.text
-        text = normalize_text(raw).text
+        # A block is one line of `Document.text`: a line break inside it (form feed, U+2028 from PDF or
+        # text exports) is only a visual wrap.
+        text = " ".join(line for line in normalize_text(raw).text.split("\n") if line)
         if text:
             result.append(Block(text, block.kind, block.heading_level, block.bold, block.page))
     return result, warnings
