@@ -25,11 +25,20 @@ class Settings(BaseSettings):
     max_pages: int = 500
     max_chars: int = 2_000_000
     max_docx_uncompressed_mb: int = 200
+    # Wall-clock budget for parsing one document (checked between pipeline stages and PDF pages).
+    max_seconds_per_document: float = 300
 
     # Web service: demo mode creates known demo users and shows a banner; never use it in production.
     demo: bool = False
     session_hours: int = 12
     max_round_files: int = 50
+    # Abuse limits (0 switches each off): checks (single or review round) per user per minute,
+    # failed logins per client address per minute, checks in flight at once and how long an
+    # extra one waits for a free slot before it is turned away.
+    check_rate_per_minute: int = 10
+    login_failures_per_minute: int = 20
+    max_concurrent_checks: int = 4
+    check_wait_seconds: float = 30.0
 
     templates_dir: Path = DATA_ROOT / "templates"
     lexicons_dir: Path = DATA_ROOT / "lexicons"

@@ -11,6 +11,7 @@ import shutil
 import statistics
 import subprocess
 import tempfile
+import time
 import zipfile
 import zlib
 from collections import Counter, defaultdict
@@ -20,6 +21,7 @@ from pathlib import Path
 from indexing.config import Settings, get_settings
 from indexing.document import Block, Extraction
 from indexing.errors import InputError, MissingToolError, SangkienError, TooLargeError, UnsupportedFormatError
+from indexing.normalize import detect_legacy_encoding
 
 MB = 1024 * 1024
 ACCEPTED_TYPES = "PDF, DOCX, DOC, TXT, MD"
@@ -47,7 +49,8 @@ PAGE_NUMBER_RE = re.compile(
 SENTENCE_END = tuple(".!?:;…")
 
 
-def extract(path: Path, *, settings: Settings | None = None) -> Extraction:
+def extract(path: Path, *, settings: Settings | None = None, deadline: float | None = None) -> Extraction:
+    """`deadline` (a `time.monotonic()` value) bounds the slow part, reading PDF pages one by one."""
     settings = settings or get_settings()
     path = Path(path)
     if not path.is_file():
@@ -62,7 +65,7 @@ def extract(path: Path, *, settings: Settings | None = None) -> Extraction:
 
     kind = detect_format(path)
     if kind == "pdf":
-        extraction = _extract_pdf(path, settings)
+        extraction = _extract_pdf(path, settings, deadline)
     elif kind == "docx":
         extraction = _extract_docx(path, settings)
     elif kind == "doc":
@@ -78,6 +81,15 @@ def extract(path: Path, *, settings: Settings | None = None) -> Extraction:
             f"Văn bản quá dài ({total:,} ký tự); giới hạn là {settings.max_chars:,} ký tự.".replace(",", ".")
         )
     return extraction
+
+
+def check_deadline(deadline: float | None, settings: Settings) -> None:
+    """Raise TooLargeError once `deadline` (a `time.monotonic()` value) has passed."""
+    if deadline is not None and time.monotonic() > deadline:
+        raise TooLargeError(
+            f"Xử lý tệp vượt quá thời gian cho phép ({settings.max_seconds_per_document:g} giây): tệp quá dài "
+            "hoặc quá phức tạp. Hãy chia nhỏ tệp, hoặc gửi bản DOCX thay cho PDF."
+        )
 
 
 def detect_format(path: Path) -> str:
@@ -158,6 +170,12 @@ def decode_text(data: bytes) -> tuple[str, list[str]]:
         return lenient, [
             f"Tệp có {bad} byte không hợp lệ theo bảng mã UTF-8; các ký tự này đã được thay bằng “\ufffd”."
         ]
+    # TCVN3 / VNI files are 8-bit text meant to be read as Latin-1 (the legacy font draws the letters);
+    # read as Windows-1258, some of their letters become combining marks and cannot be converted back.
+    # The normaliser converts them and says so.
+    latin = data.decode("latin-1")
+    if detect_legacy_encoding(latin):
+        return latin, []
     try:
         return data.decode("cp1258"), [
             "Tệp không dùng bảng mã UTF-8; đã đọc theo bảng mã Windows-1258. "
@@ -291,7 +309,7 @@ class _Line:
     first_word: float  # width of the first word: would it have fitted at the end of the line above?
 
 
-def _extract_pdf(path: Path, settings: Settings) -> Extraction:
+def _extract_pdf(path: Path, settings: Settings, deadline: float | None = None) -> Extraction:
     import pdfplumber
     from pdfminer.pdfdocument import PDFEncryptionError, PDFPasswordIncorrect
     from pdfplumber.utils.exceptions import PdfminerException
@@ -299,6 +317,11 @@ def _extract_pdf(path: Path, settings: Settings) -> Extraction:
     pages: list[list[_Line]] = []
     heights: list[float] = []
     try:
+        # The page tree's declared /Count first: listing the pages of a huge file (which pdfplumber
+        # does even to close it) takes seconds by itself.
+        declared = _declared_page_count(path)
+        if declared > settings.max_pages:
+            raise TooLargeError(f"Tệp PDF có {declared} trang, vượt quá giới hạn {settings.max_pages} trang.")
         with pdfplumber.open(path) as pdf:
             page_count = len(pdf.pages)
             if page_count > settings.max_pages:
@@ -306,6 +329,7 @@ def _extract_pdf(path: Path, settings: Settings) -> Extraction:
                     f"Tệp PDF có {page_count} trang, vượt quá giới hạn {settings.max_pages} trang."
                 )
             for number, page in enumerate(pdf.pages, start=1):
+                check_deadline(deadline, settings)
                 pages.append(_pdf_lines(page, number))
                 heights.append(float(page.height))
                 page.close()  # frees the page's cached layout objects; long reports otherwise pile up
@@ -345,6 +369,21 @@ def _extract_pdf(path: Path, settings: Settings) -> Extraction:
             "nội dung trích xuất có thể thiếu hoặc sai. Nên gửi bản DOCX nếu có."
         )
     return Extraction(blocks=_assemble_pdf_blocks(lines), format="pdf", warnings=warnings, pages=page_count)
+
+
+def _declared_page_count(path: Path) -> int:
+    """/Count of the root page tree node; 0 when missing or unreadable (damaged, encrypted: pdfplumber
+    then reports the problem properly)."""
+    from pdfminer.pdfdocument import PDFDocument
+    from pdfminer.pdfparser import PDFParser
+    from pdfminer.pdftypes import resolve1
+
+    try:
+        with path.open("rb") as handle:
+            count = resolve1(resolve1(PDFDocument(PDFParser(handle)).catalog["Pages"])["Count"])
+    except Exception:
+        return 0
+    return count if isinstance(count, int) else 0
 
 
 def _corrupt_pdf(exc: Exception | None) -> InputError:

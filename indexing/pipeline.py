@@ -1,11 +1,12 @@
 """File -> Document: extraction, normalisation, section detection. No model is needed here."""
 from __future__ import annotations
 
+import time
 from pathlib import Path
 
 from indexing.config import Settings, get_settings
 from indexing.document import Document
-from indexing.extract import extract
+from indexing.extract import check_deadline, extract
 from indexing.normalize import normalize_blocks
 from indexing.sections import detect_sections, guess_title
 
@@ -22,10 +23,14 @@ def join_blocks(blocks) -> tuple[str, list[int]]:
 
 def parse_document(path: str | Path, settings: Settings | None = None) -> Document:
     settings = settings or get_settings()
-    extraction = extract(Path(path), settings=settings)
+    deadline = time.monotonic() + settings.max_seconds_per_document
+    extraction = extract(Path(path), settings=settings, deadline=deadline)
+    check_deadline(deadline, settings)
     blocks, warnings = normalize_blocks(extraction.blocks)
+    check_deadline(deadline, settings)
     text, offsets = join_blocks(blocks)
     detected = detect_sections(blocks, text, offsets)
+    check_deadline(deadline, settings)
     doc = Document(
         text=text,
         blocks=blocks,

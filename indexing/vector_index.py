@@ -11,6 +11,7 @@ import hashlib
 import json
 import os
 import tempfile
+import threading
 from datetime import datetime, timezone
 from pathlib import Path
 
@@ -71,7 +72,8 @@ def brute_force_search(matrix: np.ndarray, queries: np.ndarray, k: int) -> tuple
 
 class VectorIndex:
     """`IndexIDMap2` (explicit int64 ids = passage ids) around any FAISS factory string;
-    "Flat" is exact search."""
+    "Flat" is exact search. Thread-safe: FAISS itself is not (a search running while another thread
+    adds or removes vectors reads freed memory and crashes the process), so every call takes a lock."""
 
     def __init__(self, dimension: int, index_type: str = "Flat", manifest: dict | None = None):
         self.dimension = int(dimension)
@@ -81,13 +83,15 @@ class VectorIndex:
         self.created_at = _now()
         inner = faiss.index_factory(self.dimension, index_type, faiss.METRIC_INNER_PRODUCT)
         self.index = faiss.IndexIDMap2(inner)
+        self._lock = threading.RLock()
 
     @property
     def ntotal(self) -> int:
         return self.index.ntotal
 
     def ids(self) -> np.ndarray:
-        return faiss.vector_to_array(self.index.id_map).astype(np.int64)
+        with self._lock:
+            return faiss.vector_to_array(self.index.id_map).astype(np.int64)
 
     def add(self, ids, vectors: np.ndarray) -> None:
         """Add (or replace) vectors under the given ids. Replacing keeps re-indexing a document
@@ -101,18 +105,20 @@ class VectorIndex:
             )
         if not len(ids):
             return
-        present = np.intersect1d(ids, self.ids())
-        if len(present):
-            self.remove(present)
-        if not self.index.is_trained:
-            self.index.train(vectors)  # e.g. IVF: learns its clusters from the first batch
-        self.index.add_with_ids(vectors, ids)
+        with self._lock:
+            present = np.intersect1d(ids, self.ids())
+            if len(present):
+                self.remove(present)
+            if not self.index.is_trained:
+                self.index.train(vectors)  # e.g. IVF: learns its clusters from the first batch
+            self.index.add_with_ids(vectors, ids)
 
     def remove(self, ids) -> int:
         ids = np.asarray(ids, dtype=np.int64).reshape(-1)
         if not len(ids):
             return 0
-        return int(self.index.remove_ids(faiss.IDSelectorBatch(ids)))
+        with self._lock:
+            return int(self.index.remove_ids(faiss.IDSelectorBatch(ids)))
 
     def search(self, queries: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
         """Top-k by cosine: (scores (n, k) float32, passage ids (n, k) int64), -1 id padding."""
@@ -126,7 +132,8 @@ class VectorIndex:
                 np.full((len(queries), k), -np.inf, dtype=np.float32),
                 np.full((len(queries), k), -1, dtype=np.int64),
             )
-        scores, ids = self.index.search(queries, k)
+        with self._lock:
+            scores, ids = self.index.search(queries, k)
         scores[ids < 0] = -np.inf
         return scores, ids
 
@@ -146,9 +153,10 @@ class VectorIndex:
         index file's checksum, so a crash between the two writes is detected on load."""
         directory = Path(directory)
         directory.mkdir(parents=True, exist_ok=True)
-        data = faiss.serialize_index(self.index).tobytes()
+        with self._lock:
+            data = faiss.serialize_index(self.index).tobytes()
+            manifest = {**self.manifest_dict(), "index_sha256": hashlib.sha256(data).hexdigest()}
         _atomic_write(directory / INDEX_FILE, data)
-        manifest = {**self.manifest_dict(), "index_sha256": hashlib.sha256(data).hexdigest()}
         _atomic_write(directory / MANIFEST_FILE, json.dumps(manifest, ensure_ascii=False, indent=2).encode())
 
     @classmethod
@@ -166,6 +174,7 @@ class VectorIndex:
             raise IndexMismatchError("Tệp chỉ mục véc-tơ không khớp với tệp mô tả (manifest); cần xây dựng lại chỉ mục.")
         loaded = cls.__new__(cls)
         loaded.index = faiss.deserialize_index(np.frombuffer(data, dtype=np.uint8))
+        loaded._lock = threading.RLock()
         loaded.dimension = int(manifest["dimension"])
         loaded.index_type = manifest["index_type"]
         loaded.created_at = manifest.get("created_at") or _now()
