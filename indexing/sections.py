@@ -580,7 +580,8 @@ def guess_title(doc: Document) -> str:
     lines = [b.text.strip().strip("*#").strip() for b in doc.blocks[:40]]
     for i, line in enumerate(lines):
         key = fold(line)
-        if key.startswith("đê tai ") and ":" in line:  # "ĐỀ TÀI: MỘT SỐ BIỆN PHÁP ..."
+        if re.match(r"(?:đê tai|tên sang kiên|tên đê tai)\b", key) and ":" in line:
+            # "ĐỀ TÀI: MỘT SỐ BIỆN PHÁP ...", "Tên sáng kiến: Bao quả hồng ..."
             return _clean_title(line.split(":", 1)[1])
         if key in _TITLE_MARKERS:
             block = []

@@ -367,3 +367,17 @@ def test_outline_without_title_is_not_taken_for_the_body():
         "3. Khả năng áp dụng của giải pháp",
     ]
     assert all(s.body(text).strip() == PARA for s in sections)
+
+
+def test_title_from_inline_name_field_after_form_heading():
+    from indexing.document import Block, Document
+    from indexing.pipeline import join_blocks
+    from indexing.sections import detect_sections, guess_title
+
+    blocks = [Block("BÁO CÁO MÔ TẢ SÁNG KIẾN"),
+              Block("Tên sáng kiến: Bao quả hồng bằng túi giấy hai lớp tại xã Thụy Hùng."),
+              Block("1. Lí do chọn sáng kiến"), Block("Ruồi vàng gây hại nặng trên cây hồng.")]
+    text, offsets = join_blocks(blocks)
+    found = detect_sections(blocks, text, offsets)
+    doc = Document(text=text, blocks=blocks, block_offsets=offsets, format="txt", sections=found.sections)
+    assert guess_title(doc) == "Bao quả hồng bằng túi giấy hai lớp tại xã Thụy Hùng"
