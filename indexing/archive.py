@@ -76,6 +76,8 @@ class Archive:
         """The FAISS index, rebuilt from the store when missing or out of step with it (e.g. after
         a crash between a store commit and an index save)."""
         with self._lock:
+            if self._index is not None and self._signature != self.store.passage_signature():
+                self._index = None  # another process changed the archive since we loaded it
             if self._index is None:
                 manifest = self.manifest()
                 try:
@@ -90,6 +92,7 @@ class Archive:
                     index = rebuild_from_store(self.store, manifest, self.settings.index_type)
                     index.save(self.index_dir)
                 self._index = index
+                self._signature = self.store.passage_signature()
             return self._index
 
     @contextmanager
@@ -142,6 +145,7 @@ class Archive:
             ids = self.store.passage_ids(doc_id)
             index.add(ids, vectors)
             index.save(self.index_dir)
+            self._signature = self.store.passage_signature()
             self._token_df.record(doc.text, doc_id, added=True)
             self._stats = None
         return IndexedFile(doc_id, str(path), meta.title, created=True)
@@ -153,6 +157,7 @@ class Archive:
             removed = self.store.delete_document(doc_id)
             index.remove(removed)
             index.save(self.index_dir)
+            self._signature = self.store.passage_signature()
             self._token_df.record(text, doc_id, added=False)
             self._stats = None
 
@@ -162,6 +167,7 @@ class Archive:
             index = rebuild_from_store(self.store, self.manifest(), self.settings.index_type)
             index.save(self.index_dir)
             self._index = index
+            self._signature = self.store.passage_signature()
             return index.ntotal
 
     # --- novelty check ---------------------------------------------------------------------------

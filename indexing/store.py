@@ -431,6 +431,12 @@ class ArchiveStore:
     def count_passages(self) -> int:
         return self._conn().execute("SELECT count(*) FROM passages").fetchone()[0]
 
+    def passage_signature(self) -> tuple[int, int]:
+        """(count, highest id) of the passages: changes with every add or delete, from any process,
+        so a reader can tell cheaply that its in-memory index is stale."""
+        count, top = self._conn().execute("SELECT count(*), coalesce(max(id), 0) FROM passages").fetchone()
+        return int(count), int(top)
+
     def passage_ids(self, doc_id: str | None = None) -> list[int]:
         """Ids of one document's passages in reading order, or of the whole archive by id."""
         if doc_id is None:

@@ -289,3 +289,19 @@ def test_vector_index_survives_search_during_updates():
                             text=True, timeout=120, env={**os.environ, "PYTHONPATH": str(REPO_ROOT)})
     assert result.returncode == 0, result.stderr
     assert int(result.stdout) > 1000
+
+
+def test_reader_sees_documents_another_writer_added_since_it_loaded(tmp_path):
+    """Two Archive objects on one data dir stand for two processes (the web service and a CLI import):
+    the reader's in-memory index must notice the other's writes instead of serving a stale view."""
+    files = write_initiatives(tmp_path / "in", range(3))
+    reader = Archive(Settings(data_dir=tmp_path / "d"), embedder=HashEmbedder())
+    writer = Archive(Settings(data_dir=tmp_path / "d"), embedder=HashEmbedder())
+    reader.add_file(files[0])
+    assert reader.index.ntotal == reader.store.count_passages()
+    added = writer.add_file(files[1])
+    assert reader.index.ntotal == writer.store.count_passages()
+    hits = reader.search(initiative(1)[:200], k=3)
+    assert added.doc_id in {h["doc_id"] for h in hits}
+    writer.delete(added.doc_id)
+    assert reader.index.ntotal == reader.store.count_passages()
