@@ -31,6 +31,7 @@ eval: $(STAMP)
 
 bench: $(STAMP)
 	$(BIN)/python bench/bench.py --data-dir $(DATA_DIR)/bench
+	$(BIN)/python bench/load.py
 
 clean:
 	rm -rf $(VENV) $(DATA_DIR) .pytest_cache
