@@ -49,7 +49,10 @@ class Embedder:
             os.environ["HF_HUB_OFFLINE"] = "1"
         import torch
         from sentence_transformers import SentenceTransformer
+        from transformers.utils import logging as hf_logging
 
+        # The weight-loading progress bar is noise on a user's terminal and in server logs.
+        hf_logging.disable_progress_bar()
         if "OMP_NUM_THREADS" not in os.environ:
             torch.set_num_threads(max(1, len(os.sched_getaffinity(0))))
         try:
