@@ -6,10 +6,12 @@ Models are loaded once in the lifespan hook; every request reuses the same Archi
 from __future__ import annotations
 
 import logging
+import re
 import secrets
 import shutil
 import tempfile
 import threading
+import unicodedata
 from contextlib import asynccontextmanager, contextmanager
 from pathlib import Path
 
@@ -17,6 +19,7 @@ from fastapi import Depends, FastAPI, File, Form, Query, Request, UploadFile
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
+from fastapi_offline import FastAPIOffline
 from pydantic import BaseModel
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
@@ -26,12 +29,17 @@ from service import jobs
 from service.auth import CSRF_COOKIE, DEMO_USERS, SessionSigner, can, load_secret, require
 from service.db import ServiceDB, User
 from service.errors import UNEXPECTED_MESSAGE, error_body
+from service.limits import CheckSlots, SlidingWindow
 
 log = logging.getLogger("sangkien.service")
 
 SERVICE_DIR = Path(__file__).resolve().parent
 ALLOWED_SUFFIXES = (".pdf", ".docx", ".doc", ".txt", ".md")
 CHUNK = 1 << 20
+# The only endpoints taking many files at once; every other request body is held to one file's size.
+BULK_UPLOAD_PATHS = ("/api/rounds", "/api/imports")
+MAX_DISPLAY_NAME = 200
+CHECK_RATE_MESSAGE = "Bạn đã gửi quá nhiều yêu cầu kiểm tra; vui lòng thử lại sau {seconds} giây."
 
 HTTP_MESSAGES = {
     400: ("bad_request", "Yêu cầu không hợp lệ."),
@@ -44,12 +52,12 @@ HTTP_MESSAGES = {
 FIELD_LABELS = {"file": "tệp", "files": "các tệp", "q": "nội dung tìm kiếm", "k": "số kết quả", "year": "năm",
                 "limit": "số dòng mỗi trang", "offset": "vị trí bắt đầu", "name": "tên đợt", "title": "tên sáng kiến"}
 
-# Swagger UI is served by FastAPI from a CDN; the rest of the site loads nothing from outside.
+# Nothing is loaded from outside, /docs included (its Swagger UI files come from fastapi-offline),
+# so the service works on an office network without internet. Only /docs needs its inline start-up script.
 CSP = ("default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; object-src 'none'; "
        "base-uri 'self'; form-action 'self'; frame-ancestors 'none'")
-DOCS_CSP = ("default-src 'self'; img-src 'self' data: https://fastapi.tiangolo.com; "
-            "style-src 'self' https://cdn.jsdelivr.net; script-src 'self' 'unsafe-inline' https://cdn.jsdelivr.net; "
-            "frame-ancestors 'none'")
+DOCS_CSP = ("default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self' 'unsafe-inline'; "
+            "object-src 'none'; frame-ancestors 'none'")
 
 
 def is_api(path: str) -> bool:
@@ -58,11 +66,13 @@ def is_api(path: str) -> bool:
 
 class EdgeMiddleware:
     """Pure ASGI, so it sees the request body as it streams: caps its size (before anything is
-    spooled to disk), adds security headers and gives every browser a CSRF cookie."""
+    spooled to disk: one file's worth, or a whole round's on the bulk endpoints), adds security
+    headers and gives every browser a CSRF cookie."""
 
-    def __init__(self, app, max_body_bytes: int, secure_cookies: bool = False):
+    def __init__(self, app, max_body_bytes: int, max_bulk_body_bytes: int, secure_cookies: bool = False):
         self.app = app
         self.max_body_bytes = max_body_bytes
+        self.max_bulk_body_bytes = max_bulk_body_bytes
         self.secure_cookies = secure_cookies
 
     async def __call__(self, scope, receive, send):
@@ -75,7 +85,8 @@ class EdgeMiddleware:
             new_csrf = secrets.token_urlsafe(32)
         scope.setdefault("state", {})["new_csrf"] = new_csrf
 
-        too_large = int(headers.get("content-length") or 0) > self.max_body_bytes
+        limit = self.max_bulk_body_bytes if path in BULK_UPLOAD_PATHS else self.max_body_bytes
+        too_large = int(headers.get("content-length") or 0) > limit
         received = 0
 
         async def limited_receive():
@@ -83,7 +94,7 @@ class EdgeMiddleware:
             message = await receive()
             if message["type"] == "http.request":
                 received += len(message.get("body", b""))
-                if received > self.max_body_bytes:
+                if received > limit:
                     too_large = True
                     return {"type": "http.disconnect"}
             return message
@@ -103,7 +114,7 @@ class EdgeMiddleware:
             await send(message)
 
         if too_large:
-            return await self._reject(send_with_headers)
+            return await self._reject(scope, send_with_headers, limit)
         sent = False
 
         async def guarded_send(message):
@@ -119,22 +130,36 @@ class EdgeMiddleware:
             if not too_large:
                 raise
         if too_large and not sent:
-            await self._reject(send_with_headers)
+            await self._reject(scope, send_with_headers, limit)
 
-    async def _reject(self, send):
-        exc = TooLargeError(f"Dữ liệu gửi lên vượt quá giới hạn cho phép ({self.max_body_bytes // (1 << 20)} MB).")
+    async def _reject(self, scope, send, limit: int):
+        exc = TooLargeError(f"Dữ liệu gửi lên vượt quá giới hạn cho phép ({limit // (1 << 20)} MB).")
         response = JSONResponse(error_body(exc), status_code=exc.http_status)
-        await response(None, None, send)
+        await response(scope, None, send)
 
 
-def save_upload(upload: UploadFile, folder: Path, max_mb: int) -> Path:
+def display_name(filename: str | None) -> str:
+    """The client's file name reduced to something only ever shown, never used as a path: its last
+    component under either slash convention, without control characters (NUL included), bounded."""
+    name = re.split(r"[\\/]", unicodedata.normalize("NFC", filename or ""))[-1]
+    name = "".join(ch for ch in name if unicodedata.category(ch)[0] != "C").strip()
+    if name in ("", ".", ".."):
+        return ""
+    if len(name) > MAX_DISPLAY_NAME:  # keep the extension: it decides how the file is read
+        suffix = Path(name).suffix[:16]
+        name = name[:MAX_DISPLAY_NAME - len(suffix)] + suffix
+    return name
+
+
+def save_upload(upload: UploadFile, folder: Path, max_mb: int, suffixes=ALLOWED_SUFFIXES) -> Path:
     """Copy an upload under a generated name (never the client's) into a private folder, enforcing
     the size limit while copying."""
-    name = upload.filename or ""
+    name = display_name(upload.filename)
     suffix = Path(name).suffix.lower()
-    if suffix not in ALLOWED_SUFFIXES:
-        raise UnsupportedFormatError(
-            f"Không hỗ trợ tệp «{name}». Hãy gửi tệp PDF, DOCX, DOC, TXT hoặc MD.")
+    if suffix not in suffixes:
+        kinds = [s.lstrip(".").upper() for s in suffixes]
+        listed = " hoặc ".join(filter(None, [", ".join(kinds[:-1]), kinds[-1]]))
+        raise UnsupportedFormatError(f"Không hỗ trợ tệp «{name}». Hãy gửi tệp {listed}.")
     target = folder / f"{secrets.token_hex(12)}{suffix}"
     size, limit = 0, max_mb * (1 << 20)
     with open(target, "wb") as out:
@@ -221,7 +246,8 @@ def create_app(settings: Settings | None = None, archive=None) -> FastAPI:
             log.warning("Chưa có người dùng nào. Tạo quản trị viên bằng: sangkien users add TÊN --role admin")
         yield
 
-    app = FastAPI(
+    app = FastAPIOffline(
+        static_url="/static/swagger",
         title="sangkien",
         description="Kiểm tra mức tương đồng và minh chứng hiệu quả của bản mô tả sáng kiến.",
         version="0.1.0",
@@ -231,21 +257,31 @@ def create_app(settings: Settings | None = None, archive=None) -> FastAPI:
     app.state.settings = settings
     app.state.work_lock = threading.Lock()
     app.state.imports = jobs.ImportJobs()
-    app.add_middleware(EdgeMiddleware, max_body_bytes=(settings.max_upload_mb * settings.max_round_files + 1) << 20)
+    app.state.check_rate = SlidingWindow(settings.check_rate_per_minute)
+    app.state.login_failures = SlidingWindow(settings.login_failures_per_minute)
+    app.state.check_slots = CheckSlots(settings.max_concurrent_checks, settings.check_wait_seconds)
+    # One extra MB leaves room for the multipart framing and form fields around the files.
+    app.add_middleware(EdgeMiddleware, max_body_bytes=(settings.max_upload_mb + 1) << 20,
+                       max_bulk_body_bytes=(settings.max_upload_mb * settings.max_round_files + 1) << 20)
     app.mount("/static", StaticFiles(directory=SERVICE_DIR / "static"), name="static")
 
-    def error_response(request: Request, status: int, code: str, message: str):
+    def error_response(request: Request, status: int, code: str, message: str, headers: dict | None = None):
         if not is_api(request.url.path):
             from service.web import error_page
 
             if status == 401:
                 return RedirectResponse(f"/login?next={request.url.path}", status_code=303)
-            return error_page(request, status, message)
-        return JSONResponse({"error": {"code": code, "message": message}}, status_code=status)
+            response = error_page(request, status, message)
+        else:
+            response = JSONResponse({"error": {"code": code, "message": message}}, status_code=status)
+        response.headers.update(headers or {})
+        return response
 
     @app.exception_handler(SangkienError)
     async def known_error(request: Request, exc: SangkienError):
-        return error_response(request, exc.http_status, exc.code, exc.message)
+        retry_after = getattr(exc, "retry_after", None)
+        return error_response(request, exc.http_status, exc.code, exc.message,
+                              {"Retry-After": str(retry_after)} if retry_after else None)
 
     @app.exception_handler(StarletteHTTPException)
     async def http_error(request: Request, exc: StarletteHTTPException):
@@ -264,6 +300,17 @@ def create_app(settings: Settings | None = None, archive=None) -> FastAPI:
     def state(request: Request):
         return request.app.state
 
+    def rate_limited(permission: str):
+        """require(permission), then one check counted against the user's per-minute allowance."""
+        allowed = require(permission)
+
+        def dependency(request: Request) -> User:
+            user = allowed(request)
+            state(request).check_rate.take(user.id, CHECK_RATE_MESSAGE)
+            return user
+
+        return dependency
+
     # --- public ----------------------------------------------------------------------------------
     @app.get("/api/health", tags=["hệ thống"])
     def health(request: Request):
@@ -277,14 +324,14 @@ def create_app(settings: Settings | None = None, archive=None) -> FastAPI:
 
     # --- checking a submission -------------------------------------------------------------------
     @app.post("/api/check", tags=["kiểm tra"])
-    def check(request: Request, file: UploadFile = File(...), user: User = Depends(require("check"))):
+    def check(request: Request, file: UploadFile = File(...), user: User = Depends(rate_limited("check"))):
         """Kiểm tra một tệp với kho: mức tương đồng và minh chứng hiệu quả. Tệp không được lưu vào kho."""
         s = state(request)
-        with private_folder(settings) as folder:
+        with s.check_slots.slot(), private_folder(settings) as folder:
             path = save_upload(file, folder, settings.max_upload_mb)
             with s.work_lock:
                 report = s.archive.check_file(path)
-        report_id = s.db.save_report(user.id, file.filename or path.name, report)
+        report_id = s.db.save_report(user.id, display_name(file.filename) or path.name, report)
         return {"report_id": report_id, **report}
 
     @app.get("/api/reports", tags=["kiểm tra"])
@@ -321,7 +368,7 @@ def create_app(settings: Settings | None = None, archive=None) -> FastAPI:
 
         s = state(request)
         meta = DocMeta(title=title.strip(), year=year.strip() or None, unit=unit.strip() or None,
-                       field=field.strip() or None, level=level.strip() or None, path=file.filename)
+                       field=field.strip() or None, level=level.strip() or None, path=display_name(file.filename))
         with private_folder(settings) as folder:
             path = save_upload(file, folder, settings.max_upload_mb)
             with s.work_lock:
@@ -340,12 +387,11 @@ def create_app(settings: Settings | None = None, archive=None) -> FastAPI:
         try:
             metadata: dict[str, dict] = {}
             if manifest is not None and manifest.filename:
-                csv_path = folder / "manifest.csv"
-                csv_path.write_bytes(manifest.file.read())
+                csv_path = save_upload(manifest, folder, settings.max_upload_mb, suffixes=(".csv",))
                 metadata = {p.name: meta for p, meta in read_manifest(csv_path)}
             saved = []
             for upload in files:
-                name = Path(upload.filename or "").name
+                name = display_name(upload.filename)
                 meta = {k: v for k, v in metadata.get(name, {}).items() if v is not None}
                 saved.append((name, save_upload(upload, folder, settings.max_upload_mb), {**meta, "path": name}))
         except BaseException:
@@ -410,7 +456,7 @@ def create_app(settings: Settings | None = None, archive=None) -> FastAPI:
     # --- review rounds ---------------------------------------------------------------------------
     @app.post("/api/rounds", status_code=202, tags=["đợt xét duyệt"])
     def create_round(request: Request, name: str = Form(...), files: list[UploadFile] = File(...),
-                     user: User = Depends(require("rounds.write"))):
+                     user: User = Depends(rate_limited("rounds.write"))):
         """Tạo đợt xét duyệt: mỗi hồ sơ được so với kho và với các hồ sơ khác trong đợt."""
         s = state(request)
         if not name.strip():
@@ -419,7 +465,7 @@ def create_app(settings: Settings | None = None, archive=None) -> FastAPI:
             raise InputError(f"Một đợt xét duyệt có tối đa {settings.max_round_files} tệp.")
         folder = Path(tempfile.mkdtemp(prefix="round-", dir=uploads_root(settings)))
         try:
-            saved = [(Path(f.filename or "").name, save_upload(f, folder, settings.max_upload_mb)) for f in files]
+            saved = [(display_name(f.filename), save_upload(f, folder, settings.max_upload_mb)) for f in files]
         except BaseException:
             shutil.rmtree(folder, ignore_errors=True)
             raise

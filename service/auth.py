@@ -19,12 +19,14 @@ from fastapi import Request
 
 from indexing.errors import SangkienError
 from service.db import ServiceDB, User
+from service.limits import TooManyRequestsError
 
 SESSION_COOKIE = "sangkien_session"
 CSRF_COOKIE = "sangkien_csrf"
 CSRF_HEADER = "x-csrf-token"
 CSRF_FIELD = "csrf_token"
 SAFE_METHODS = {"GET", "HEAD", "OPTIONS"}
+LOGIN_RATE_MESSAGE = "Đăng nhập sai quá nhiều lần từ địa chỉ này; vui lòng thử lại sau {seconds} giây."
 
 PERMISSIONS = {
     "author": {"check", "reports.own"},
@@ -97,16 +99,35 @@ def bearer_token(request: Request) -> str | None:
     return token.strip() if scheme.lower() == "bearer" and token.strip() else None
 
 
+def client_address(request: Request) -> str:
+    return request.client.host if request.client else "?"
+
+
+def login_throttle(request: Request) -> None:
+    """Refuse any token from an address with too many recent failures, the right one included:
+    otherwise a guesser would still learn when it hits."""
+    wait = request.app.state.login_failures.retry_after(client_address(request))
+    if wait:
+        raise TooManyRequestsError(LOGIN_RATE_MESSAGE.format(seconds=wait), retry_after=wait)
+
+
+def login_failed(request: Request) -> None:
+    request.app.state.login_failures.record(client_address(request))
+
+
 def authenticate(request: Request) -> User | None:
-    """The caller, from a Bearer token or the session cookie; cached on the request."""
+    """The caller, from a Bearer token or the session cookie; cached on the request. A wrong
+    Bearer token counts as a failed login of the client's address."""
     if hasattr(request.state, "user"):
         return request.state.user
     db: ServiceDB = request.app.state.db
     user, via_cookie = None, False
     token = bearer_token(request)
     if token:
+        login_throttle(request)
         user = db.user_for_token(token)
         if user is None:
+            login_failed(request)
             raise AuthenticationError("Mã truy cập (token) không hợp lệ hoặc đã bị thu hồi.")
     elif cookie := request.cookies.get(SESSION_COOKIE):
         user_id = request.app.state.signer.verify(cookie)

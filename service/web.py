@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import difflib
 import re
+from datetime import datetime
 from pathlib import Path
 from urllib.parse import urlencode
 
@@ -12,11 +13,12 @@ from fastapi.responses import HTMLResponse, RedirectResponse
 from fastapi.templating import Jinja2Templates
 from markupsafe import Markup, escape
 
-from indexing.errors import InputError
+from indexing.errors import InputError, SangkienError
 from service.auth import (
     CSRF_FIELD, SESSION_COOKIE, AuthenticationError, PermissionDeniedError, authenticate, can, check_csrf,
-    csrf_token,
+    csrf_token, login_failed, login_throttle,
 )
+from service.limits import TooManyRequestsError
 from service.db import ROLE_LABELS, User
 
 TEMPLATES = Jinja2Templates(directory=Path(__file__).resolve().parent / "templates")
@@ -27,12 +29,15 @@ VERDICT_TEXT = {
     "partial": "Trùng lặp một phần",
     "original": "Chưa phát hiện trùng lặp đáng kể",
 }
+# Badges in tables: the full sentence above would stretch the column.
+VERDICT_SHORT = {"duplicate": "Có dấu hiệu trùng lặp", "partial": "Trùng lặp một phần", "original": "Chưa thấy trùng lặp"}
 SOURCE_VERDICT_TEXT = {"duplicate": "Trùng lặp nội dung", "partial": "Trùng lặp một phần",
                        "related": "Có đoạn tương đồng"}
 MATCH_KIND_TEXT = {"verbatim": "Trùng nguyên văn", "near_verbatim": "Gần nguyên văn", "paraphrase": "Diễn đạt lại"}
 EVIDENCE_TEXT = {"present": "Có minh chứng", "weak": "Minh chứng yếu", "missing": "Thiếu minh chứng"}
 ROUND_STATUS_TEXT = {"queued": "Đang chờ", "running": "Đang xử lý", "done": "Hoàn thành", "failed": "Lỗi"}
 PAGE_SIZE = 25
+WORD = re.compile(r"\w+")
 
 # Navigation: (permission needed, path, label).
 NAV = (
@@ -50,7 +55,7 @@ def percent(value) -> str:
 
 
 TEMPLATES.env.filters["percent"] = percent
-TEMPLATES.env.globals.update(VERDICT_TEXT=VERDICT_TEXT, SOURCE_VERDICT_TEXT=SOURCE_VERDICT_TEXT,
+TEMPLATES.env.globals.update(VERDICT_TEXT=VERDICT_TEXT, VERDICT_SHORT=VERDICT_SHORT, SOURCE_VERDICT_TEXT=SOURCE_VERDICT_TEXT,
                              MATCH_KIND_TEXT=MATCH_KIND_TEXT, EVIDENCE_TEXT=EVIDENCE_TEXT,
                              ROUND_STATUS_TEXT=ROUND_STATUS_TEXT, ROLE_LABELS=ROLE_LABELS)
 
@@ -67,7 +72,7 @@ def render(request: Request, template: str, status_code: int = 200, **context) -
 def error_page(request: Request, status: int, message: str) -> HTMLResponse:
     try:
         authenticate(request)
-    except AuthenticationError:
+    except SangkienError:  # a bad token or a throttled address: render the page as for a visitor
         request.state.user = None
     return render(request, "error.html", status_code=status, status=status, message=message)
 
@@ -91,27 +96,30 @@ def page_user(permission: str):
 
 def mark_common(left: str, right: str) -> tuple[Markup, Markup]:
     """Both texts with the word runs they share wrapped in <mark>, so a reviewer sees at a glance
-    what was carried over and what was changed."""
-    a, b = re.findall(r"\w+|\W+", left), re.findall(r"\w+|\W+", right)
-    fold = lambda tokens: [t.casefold() for t in tokens]  # noqa: E731
-    matcher = difflib.SequenceMatcher(None, fold(a), fold(b), autojunk=False)
-    out_a, out_b, pos_a, pos_b = [], [], 0, 0
+    what was carried over and what was changed. Only words are compared: a changed comma or
+    bracket does not split a copied run."""
+    words_a, words_b = list(WORD.finditer(left)), list(WORD.finditer(right))
+    matcher = difflib.SequenceMatcher(None, [w.group().casefold() for w in words_a],
+                                      [w.group().casefold() for w in words_b], autojunk=False)
+    spans_a, spans_b = [], []
     for block in matcher.get_matching_blocks():
-        out_a.append(escape("".join(a[pos_a:block.a])))
-        out_b.append(escape("".join(b[pos_b:block.b])))
         if block.size >= 2:  # a single shared word ("và", "của") says nothing
-            out_a.append(Markup("<mark>%s</mark>") % "".join(a[block.a:block.a + block.size]))
-            out_b.append(Markup("<mark>%s</mark>") % "".join(b[block.b:block.b + block.size]))
-        else:
-            out_a.append(escape("".join(a[block.a:block.a + block.size])))
-            out_b.append(escape("".join(b[block.b:block.b + block.size])))
-        pos_a, pos_b = block.a + block.size, block.b + block.size
-    return Markup("").join(out_a), Markup("").join(out_b)
+            spans_a.append((words_a[block.a].start(), words_a[block.a + block.size - 1].end()))
+            spans_b.append((words_b[block.b].start(), words_b[block.b + block.size - 1].end()))
+    return mark_spans(left, spans_a), mark_spans(right, spans_b)
 
 
 def mark_spans(text: str, spans) -> Markup:
+    """`text` with `spans` wrapped in <mark>; spans only a space apart become one mark, which reads
+    as a phrase instead of a row of separate boxes."""
+    merged: list[tuple[int, int]] = []
+    for start, end in sorted(spans):
+        if merged and (start <= merged[-1][1] or not text[merged[-1][1]:start].strip()):
+            merged[-1] = (merged[-1][0], max(end, merged[-1][1]))
+        else:
+            merged.append((start, end))
     out, pos = [], 0
-    for start, end in spans:
+    for start, end in merged:
         out.append(escape(text[pos:start]))
         out.append(Markup("<mark>%s</mark>") % text[start:end])
         pos = end
@@ -119,6 +127,14 @@ def mark_spans(text: str, spans) -> Markup:
     return Markup("").join(out)
 
 
+def local_time(value: str | None) -> str:
+    """A stored UTC timestamp as the server's local time, written the Vietnamese way (ngày/tháng/năm)."""
+    if not value:
+        return "—"
+    return datetime.fromisoformat(value).astimezone().strftime("%d/%m/%Y %H:%M")
+
+
+TEMPLATES.env.filters["local_time"] = local_time
 TEMPLATES.env.globals.update(mark_common=mark_common, mark_spans=mark_spans)
 
 
@@ -137,9 +153,16 @@ def login_page(request: Request, next: str = "/"):
 @router.post("/login")
 def login(request: Request, token: str = Form(""), next: str = Form("/"), csrf_token_field: str = Form("", alias=CSRF_FIELD)):
     check_csrf(request, csrf_token_field)
+    request.state.user = None
+    try:
+        login_throttle(request)
+    except TooManyRequestsError as exc:
+        response = render(request, "login.html", status_code=429, next=safe_next(next), error=exc.message)
+        response.headers["Retry-After"] = str(exc.retry_after)
+        return response
     user = request.app.state.db.user_for_token(token.strip()) if token.strip() else None
     if user is None:
-        request.state.user = None
+        login_failed(request)
         return render(request, "login.html", status_code=401, next=safe_next(next),
                       error="Mã truy cập không đúng hoặc đã bị thu hồi. Hãy kiểm tra lại hoặc liên hệ quản trị viên.")
     response = RedirectResponse(safe_next(next), status_code=303)

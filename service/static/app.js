@@ -45,6 +45,24 @@ function uploadForm(form, onDone) {
 
 const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
 
+// The file input covers its drop zone (transparent), so clicking and dropping both reach it natively;
+// this only shows which file was chosen, in Vietnamese whatever the browser's language.
+function initDropzones() {
+  document.querySelectorAll(".dropzone").forEach((zone) => {
+    const input = zone.querySelector("input[type=file]");
+    const name = zone.querySelector(".dropzone-name");
+    const update = () => {
+      const files = Array.from(input.files || []).map((f) => f.name);
+      setText(name, files.length ? files.join(", ") : name.dataset.empty);
+      zone.classList.toggle("chosen", files.length > 0);
+    };
+    input.addEventListener("change", update);
+    input.addEventListener("dragenter", () => zone.classList.add("dragover"));
+    ["dragleave", "drop"].forEach((type) => input.addEventListener(type, () => zone.classList.remove("dragover")));
+    input.form.addEventListener("reset", () => setTimeout(update));
+  });
+}
+
 function initCheck() {
   const form = document.getElementById("check-form");
   if (form) uploadForm(form, (result) => { window.location.href = form.dataset.result + result.report_id; });
@@ -134,6 +152,7 @@ function initMatchNav() {
 
 document.addEventListener("DOMContentLoaded", () => {
   document.querySelectorAll('[data-action="print"]').forEach((b) => b.addEventListener("click", () => window.print()));
+  initDropzones();
   initCheck();
   initImport();
   initRoundProgress();
