@@ -52,6 +52,15 @@ LEGAL_CITATION = re.compile(
     r"|\b(?:Luật|Bộ luật|Hiến pháp)\s+[A-ZĐÀ-Ỹ][^\n.;,]{0,60}?(?:năm\s+)?\d{4}"
     r"|\b(?:Điều|Khoản)\s+\d+\s+(?:của\s+)?(?:Luật|Nghị định|Thông tư|Quyết định|Nghị quyết)"
 )
+# Lines every initiative carries by law or by form: the national motto, the form's title, the
+# addressee and signature blocks. Shared by design, never copied.
+STOCK_PHRASE = re.compile(
+    r"CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM|Độc lập\s*[–-]\s*Tự do\s*[–-]\s*Hạnh phúc"
+    r"|^\s*(?:BẢN MÔ TẢ SÁNG KIẾN|BÁO CÁO MÔ TẢ SÁNG KIẾN|SÁNG KIẾN KINH NGHIỆM|ĐƠN ĐỀ NGHỊ CÔNG NHẬN SÁNG KIẾN)\s*$"
+    r"|Kính gửi\s*:?\s*Hội đồng sáng kiến[^\n]*"
+    r"|Tôi xin cam đoan[^\n]*",
+    re.IGNORECASE | re.MULTILINE,
+)
 SENTENCE = re.compile(r"[^.!?…;\n]+[.!?…;]*")
 
 
@@ -156,14 +165,23 @@ def count_matching_docs(scores: np.ndarray, doc_ids: np.ndarray, threshold: floa
     return counts
 
 
-def legal_mask(text: str) -> list[tuple[int, int]]:
-    """Spans of sentences that cite legal documents: quoted law is shared by design, never copied."""
-    return [m.span() for m in SENTENCE.finditer(text) if LEGAL_CITATION.search(m.group())]
+def boilerplate_mask(text: str) -> list[tuple[int, int]]:
+    """Disjoint, sorted spans of text shared by design, never copied: sentences that cite legal
+    documents and the stock phrases of the forms."""
+    spans = [m.span() for m in SENTENCE.finditer(text) if LEGAL_CITATION.search(m.group())]
+    spans += [m.span() for m in STOCK_PHRASE.finditer(text)]
+    merged: list[tuple[int, int]] = []
+    for start, end in sorted(spans):
+        if merged and start <= merged[-1][1]:
+            merged[-1] = (merged[-1][0], max(merged[-1][1], end))
+        else:
+            merged.append((start, end))
+    return merged
 
 
 def content_text(text: str) -> str:
-    """The passage without its legal-citation sentences."""
-    spans = legal_mask(text)
+    """The passage without its boilerplate (legal citations, stock phrases)."""
+    spans = boilerplate_mask(text)
     if not spans:
         return text
     parts, pos = [], 0
@@ -193,7 +211,7 @@ def passage_weights(passages: Sequence[PassageRef], doc_freq: np.ndarray | None 
         if p.section_kind in IGNORED_KINDS:
             weights[i] = 0.0
             continue
-        legal = sum(e - s for s, e in legal_mask(p.text))
+        legal = sum(e - s for s, e in boilerplate_mask(p.text))
         weights[i] = max(0.0, 1.0 - legal / max(1, len(p.text)))
         if doc_freq is not None and doc_freq[i] >= COMMON_PASSAGE_DOCS:
             weights[i] = 0.0

@@ -9,9 +9,10 @@ from indexing.matching import (
     Candidate,
     PassageRef,
     assess,
+    boilerplate_mask,
     compare_documents,
+    content_text,
     count_matching_docs,
-    legal_mask,
     order_consistent,
     passage_weights,
 )
@@ -186,7 +187,7 @@ def test_quoted_legal_citation_is_not_counted(stats):
     sub_vecs = unit(rng, len(sub))
     sub_vecs[0] = src_vecs[0]
 
-    assert legal_mask(LEGAL) == [(0, len(LEGAL))]
+    assert boilerplate_mask(LEGAL) == [(0, len(LEGAL))]
     assert passage_weights(sub)[0] == 0.0
     result = compare_documents(sub, sub_vecs, src, src_vecs, stats=stats, sub_text=sub_text, src_text=src_text)
     assert result.matches == [] and result.verdict == "none"
@@ -285,3 +286,10 @@ def test_original_submission(source, stats):
     sub_text, sub, sub_vecs = submission([("1. Giải pháp", NEW_TEXT)], src, src_vecs)
     report = assess(sub, sub_vecs, [Candidate("goc", src, src_vecs, src_text)], stats=stats, sub_text=sub_text)
     assert report.verdict == "original" and report.sources == [] and report.score == 0.0
+
+
+def test_national_motto_and_form_title_are_boilerplate():
+    text = "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM\nĐộc lập – Tự do – Hạnh phúc\nBẢN MÔ TẢ SÁNG KIẾN\nTrẻ tự rửa tay."
+    assert content_text(text).split() == ["Trẻ", "tự", "rửa", "tay."]
+    weights = passage_weights([PassageRef(text[:-16], 0, len(text) - 16, None, None)])
+    assert weights.tolist() == [0.0]
