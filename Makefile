@@ -25,9 +25,15 @@ run: $(STAMP)
 test: $(STAMP)
 	$(BIN)/python -m pytest -q
 
+# Quality on the labelled families of ../shared (each script skips itself when it is absent):
+# novelty check, evidence statuses, section headings in Markdown and in DOCX/PDF/TXT renderings.
 eval: $(STAMP)
-	$(BIN)/python bench/eval.py --data-dir $(DATA_DIR)/eval; status=$$?; \
-	$(BIN)/python bench/eval_evidence.py && exit $$status
+	status=0; \
+	$(BIN)/python bench/eval.py --data-dir $(DATA_DIR)/eval || status=1; \
+	$(BIN)/python bench/eval_evidence.py || status=1; \
+	$(BIN)/python bench/check_sections.py | tail -1 || status=1; \
+	$(BIN)/python bench/check_formats.py | tail -3 || status=1; \
+	exit $$status
 
 bench: $(STAMP)
 	$(BIN)/python bench/bench.py --data-dir $(DATA_DIR)/bench
