@@ -31,8 +31,8 @@ eval: $(STAMP)
 	status=0; \
 	$(BIN)/python bench/eval.py --data-dir $(DATA_DIR)/eval || status=1; \
 	$(BIN)/python bench/eval_evidence.py || status=1; \
-	$(BIN)/python bench/check_sections.py | tail -1 || status=1; \
-	$(BIN)/python bench/check_formats.py | tail -3 || status=1; \
+	out=$$($(BIN)/python bench/check_sections.py) || status=1; echo "$$out" | tail -1; \
+	$(BIN)/python bench/check_formats.py || status=1; \
 	exit $$status
 
 bench: $(STAMP)
