@@ -1,0 +1,98 @@
+"""Archive-wide token document frequencies persisted in the store file (`TokenFrequencies`): a fresh
+process must read exactly what tokenising every stored text would give, kept current by writes through
+`Archive` and rebuilt when the store changed behind its back."""
+from __future__ import annotations
+
+import hashlib
+import re
+import sqlite3
+
+import numpy as np
+
+from indexing.archive import Archive
+from indexing.config import Settings
+from indexing.matching import ArchiveStats
+from indexing.store import DocMeta
+
+TEXTS = [
+    "SÁNG KIẾN KINH NGHIỆM\nI. Lý do chọn đề tài\nHọc sinh lớp 4 còn nhầm lẫn khi so sánh phân số có mẫu số khác nhau.\n"
+    "II. Giải pháp\nGiáo viên dùng băng giấy màu tự cắt để học sinh gấp, tô và so sánh từng phần.\n",
+    "SÁNG KIẾN KINH NGHIỆM\nI. Lý do chọn đề tài\nNgười dân xã Côn Minh đi khám tăng huyết áp không đều.\n"
+    "II. Giải pháp\nTrạm y tế lập sổ theo dõi huyết áp cá nhân và tổ chức buổi đo lưu động hằng tháng tại thôn.\n",
+    "SÁNG KIẾN KINH NGHIỆM\nI. Lý do chọn đề tài\nHộ kinh doanh ở chợ Đông Kinh chưa quen dùng hóa đơn điện tử.\n"
+    "II. Giải pháp\nChi cục thuế lập tổ hỗ trợ lưu động và bộ tài liệu hướng dẫn bằng hình ảnh cho từng hộ.\n",
+]
+
+
+class HashEmbedder:
+    """Deterministic, model-free vectors: these tests are about the statistics, not the embeddings."""
+
+    model_id = "hash-embedder-token-df"
+    dim = 32
+
+    def encode_passages(self, texts: list[str]) -> np.ndarray:
+        vectors = np.zeros((len(texts), self.dim), dtype=np.float32)
+        for row, text in enumerate(texts):
+            for word in re.findall(r"\w+", text.lower()):
+                vectors[row, hashlib.blake2b(word.encode(), digest_size=2).digest()[0] % self.dim] += 1.0
+        return vectors / np.maximum(np.linalg.norm(vectors, axis=1, keepdims=True), 1e-6)
+
+    encode_queries = encode_passages
+
+
+def write_files(tmp_path):
+    paths = []
+    for i, text in enumerate(TEXTS):
+        path = tmp_path / f"sk{i}.txt"
+        path.write_text(text, encoding="utf-8")
+        paths.append(path)
+    return paths
+
+
+def expected(archive: Archive) -> ArchiveStats:
+    docs, _ = archive.store.list_documents(limit=100)
+    return ArchiveStats.from_texts(archive.store.get_document(d.id).text for d in docs)
+
+
+def table(archive: Archive) -> dict[str, int]:
+    with sqlite3.connect(archive.store.path) as conn:
+        return dict(conn.execute("SELECT token, df FROM token_df"))
+
+
+def test_writes_keep_the_table_current_for_a_fresh_process(tmp_path):
+    settings = Settings(data_dir=tmp_path / "data")
+    archive = Archive(settings, embedder=HashEmbedder())
+    paths = write_files(tmp_path)
+    ids = [archive.add_file(p).doc_id for p in paths]
+    stats = archive.archive_stats()
+    truth = expected(archive)
+    assert stats.n_docs == 3 and stats.token_df == truth.token_df
+    assert table(archive) == dict(truth.token_df)
+    assert truth.token_df["giải"] == 3 and truth.token_df["phân"] == 1
+
+    archive.delete(ids[0])
+    fresh = Archive(settings, embedder=HashEmbedder())
+    stats = fresh.archive_stats()
+    truth = expected(fresh)
+    assert stats.n_docs == 2 and stats.token_df == truth.token_df
+    assert "phân" not in table(fresh)  # a token of the deleted document only is dropped, not left at 0
+
+    fresh.add_file(paths[0])
+    assert table(fresh) == dict(expected(fresh).token_df)  # applied incrementally on the write
+    assert archive.archive_stats().n_docs == 3  # the other process's cache notices the new document
+
+
+def test_store_changed_behind_its_back_triggers_a_rebuild(tmp_path):
+    settings = Settings(data_dir=tmp_path / "data")
+    archive = Archive(settings, embedder=HashEmbedder())
+    paths = write_files(tmp_path)
+    for p in paths[:2]:
+        archive.add_file(p)
+    archive.archive_stats()
+    # A store write without the table update, as after a crash between the two.
+    doc = archive.read(paths[2])
+    passages, vectors = archive.embed_document(doc)
+    archive.store.add_document(doc, passages, vectors, DocMeta())
+    stats = Archive(settings, embedder=HashEmbedder()).archive_stats()
+    assert stats.n_docs == 3 and stats.token_df == expected(archive).token_df
+    assert table(archive) == dict(stats.token_df)
