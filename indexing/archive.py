@@ -103,7 +103,7 @@ class Archive:
         with self._lock, open(self.data_dir / ".write.lock", "w") as lock_file:
             fcntl.flock(lock_file, fcntl.LOCK_EX)
             try:
-                if self._index is not None and not index_consistent(self.store, self._index):
+                if self._index is not None and self._signature != self.store.passage_signature():
                     self._index = None
                 yield
             finally:
