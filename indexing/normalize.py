@@ -16,11 +16,12 @@ from typing import Callable, Literal
 from indexing.config import DATA_ROOT
 from indexing.document import Block
 
-LegacyEncoding = Literal["tcvn3", "vni"]
+LegacyEncoding = Literal["tcvn3", "vni", "bkhcm2"]
 
 LEGACY_WARNINGS = {
     "tcvn3": "Văn bản dùng bảng mã cũ TCVN3 (ABC) và đã được chuyển sang Unicode.",
     "vni": "Văn bản dùng bảng mã cũ VNI và đã được chuyển sang Unicode.",
+    "bkhcm2": "Văn bản dùng bảng mã cũ BK HCM2 và đã được chuyển sang Unicode.",
 }
 
 
@@ -232,25 +233,26 @@ def is_vietnamese(text: str, min_ratio: float = 0.7, min_marked: float = 0.15) -
 
 @lru_cache(maxsize=1)
 def legacy_tables() -> dict[str, dict[str, str]]:
-    """{"tcvn3": {char: letter}, "vni": {char sequence: letter}} from data/lexicons/legacy_encodings.json."""
+    """{"tcvn3": {char: letter}, "vni" / "bkhcm2": {char sequence: letter}} from
+    data/lexicons/legacy_encodings.json."""
     data = json.loads((DATA_ROOT / "lexicons" / "legacy_encodings.json").read_text(encoding="utf-8"))
-    return {"tcvn3": data["tcvn3"], "vni": data["vni"]}
+    return {"tcvn3": data["tcvn3"], "vni": data["vni"], "bkhcm2": data["bkhcm2"]}
 
 
-@lru_cache(maxsize=1)
-def _vni_pattern() -> re.Pattern:
-    keys = sorted(legacy_tables()["vni"], key=len, reverse=True)  # longest first: "oâ" before "o"
+@lru_cache(maxsize=None)
+def _sequence_pattern(encoding: str) -> re.Pattern:
+    keys = sorted(legacy_tables()[encoding], key=len, reverse=True)  # longest first: "oâ" before "o"
     return re.compile("|".join(map(re.escape, keys)))
 
 
 def convert_legacy(text: str, encoding: LegacyEncoding) -> str:
-    """Turn TCVN3 or VNI-Windows mojibake into Unicode (NFC). TCVN3 has no upper-case toned letters
+    """Turn TCVN3, VNI-Windows or BK HCM2 mojibake into Unicode (NFC). TCVN3 has no upper-case toned letters
     (those came from separate .VnTimeH fonts reusing the lower-case codes), so they come out lower-case."""
     if encoding == "tcvn3":
         return text.translate(str.maketrans(legacy_tables()["tcvn3"]))
-    if encoding == "vni":
-        table = legacy_tables()["vni"]
-        return _vni_pattern().sub(lambda m: table[m.group()], text)
+    if encoding in ("vni", "bkhcm2"):
+        table = legacy_tables()[encoding]
+        return _sequence_pattern(encoding).sub(lambda m: table[m.group()], text)
     raise ValueError(f"unknown legacy encoding: {encoding}")
 
 
@@ -259,7 +261,7 @@ _MIN_LEGACY_WORDS = 2
 
 
 def detect_legacy_encoding(text: str) -> LegacyEncoding | None:
-    """"tcvn3", "vni" or None. Looks at the words holding non-ASCII characters: mojibake words are not
+    """"tcvn3", "vni", "bkhcm2" or None. Looks at the words holding non-ASCII characters: mojibake words are not
     Vietnamese syllables but become ones once converted, while genuine Unicode Vietnamese is already
     made of syllables and French or German words (été, für) rarely turn into any. Fires when converting
     fixes at least half of those words and more words than are already fine."""
@@ -269,7 +271,7 @@ def detect_legacy_encoding(text: str) -> LegacyEncoding | None:
         return None
     already_fine = sum(1 for w in words if is_syllable(w))
     best, best_gain = None, 0
-    for encoding in ("tcvn3", "vni"):
+    for encoding in ("tcvn3", "vni", "bkhcm2"):
         gain = sum(
             1 for w in words if not is_syllable(w) and _all_syllables(convert_legacy(w, encoding))
         )

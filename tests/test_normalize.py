@@ -151,6 +151,11 @@ def encode_vni(text: str) -> str:
     return "".join(table.get(c, c) for c in text)
 
 
+def encode_bkhcm2(text: str) -> str:
+    table = {v: k for k, v in legacy_tables()["bkhcm2"].items()}
+    return "".join(table.get(c, c) for c in text)
+
+
 def tcvn3_visible(text: str) -> str:
     """What a TCVN3 round trip can give back: upper-case toned letters become lower-case."""
     table = legacy_tables()["tcvn3"]
@@ -180,6 +185,22 @@ def test_round_trip_vni():
     assert convert_legacy(encoded, "vni") == text
 
 
+def test_round_trip_bkhcm2():
+    text = PARAGRAPH + "\n" + PARAGRAPH.upper()
+    encoded = encode_bkhcm2(text)
+    assert encoded.encode("cp1252")
+    assert set(legacy_tables()["bkhcm2"].values()) == ACCENTED | {c.upper() for c in ACCENTED} | set("ĂÂÊÔƠƯĐăâêôơưđ")
+    assert detect_legacy_encoding(encoded) == "bkhcm2"
+    assert convert_legacy(encoded, "bkhcm2") == text
+
+
+def test_issue_example_of_legacy_text_comes_out_as_unicode():
+    # "Nghiên cứu" typed with a BK HCM2 font and read back as Windows-1252.
+    blocks, warnings = normalize_blocks([Block("Nghiïn cûáu khoa hoåc vaâ ûáng duång trong nhaâ trûúâng")])
+    assert blocks[0].text.startswith("Nghiên cứu khoa học")
+    assert warnings == [LEGACY_WARNINGS["bkhcm2"]]
+
+
 def test_round_trip_tcvn3():
     text = PARAGRAPH + "\n" + PARAGRAPH.upper()
     encoded = encode_tcvn3(text)
@@ -194,6 +215,7 @@ def test_round_trip_tcvn3():
 def test_detects_single_lines(line):
     assert detect_legacy_encoding(encode_tcvn3(line)) == "tcvn3"
     assert detect_legacy_encoding(encode_vni(line)) == "vni"
+    assert detect_legacy_encoding(encode_bkhcm2(line)) == "bkhcm2"
 
 
 @pytest.mark.parametrize(
@@ -264,3 +286,15 @@ def test_vietnamese_ratio_and_decision():
     # A Vietnamese document quoting English terms is still Vietnamese.
     mixed = "Giáo viên dùng phần mềm PowerPoint và Google Classroom để giao bài tập về nhà cho học sinh."
     assert is_vietnamese(mixed)
+
+
+def test_bkhcm2_text_file_is_read_as_unicode(tmp_path):
+    from indexing.pipeline import parse_document
+
+    text = "SÁNG KIẾN KINH NGHIỆM\nPHẦN I. ĐẶT VẤN ĐỀ\n1. Lí do chọn đề tài\nNghiên cứu khoa học và ứng dụng trong nhà trường.\n"
+    path = tmp_path / "cu.txt"
+    path.write_bytes(encode_bkhcm2(text).encode("cp1252"))
+    doc = parse_document(path)
+    assert doc.text == text.strip()
+    assert [s.heading for s in doc.sections] == ["PHẦN I. ĐẶT VẤN ĐỀ", "1. Lí do chọn đề tài"]
+    assert LEGACY_WARNINGS["bkhcm2"] in doc.warnings
