@@ -59,18 +59,18 @@ def parse_text(doc: Document) -> str:
     return "\n".join(lines)
 
 
-DOCUMENT_VERDICTS = {
-    "duplicate": "Có dấu hiệu trùng lặp nội dung với sáng kiến đã có trong kho",
-    "partial": "Có một số phần trùng lặp với sáng kiến đã có trong kho",
-    "original": "Chưa phát hiện trùng lặp đáng kể với kho sáng kiến",
+# Vietnamese labels shared by the CLI report, the web UI and the PDF export.
+VERDICT_TEXT = {
+    "duplicate": "Có dấu hiệu trùng lặp nội dung với sáng kiến đã có",
+    "partial": "Trùng lặp một phần với sáng kiến đã có",
+    "original": "Chưa phát hiện trùng lặp đáng kể",
 }
-SOURCE_VERDICTS = {
-    "duplicate": "trùng giải pháp (diễn đạt lại)",
-    "partial": "trùng một phần",
-    "related": "cùng chủ đề, giải pháp khác",
-}
-MATCH_KINDS = {"verbatim": "giống nguyên văn", "near_verbatim": "gần nguyên văn", "paraphrase": "diễn đạt lại"}
-EVIDENCE_STATUS = {"present": "Có minh chứng", "weak": "Minh chứng yếu", "missing": "Thiếu minh chứng"}
+# Badges in tables: the full sentence above would stretch the column.
+VERDICT_SHORT = {"duplicate": "Có dấu hiệu trùng lặp", "partial": "Trùng lặp một phần", "original": "Chưa thấy trùng lặp"}
+SOURCE_VERDICT_TEXT = {"duplicate": "Trùng lặp nội dung", "partial": "Trùng lặp một phần",
+                       "related": "Có đoạn tương đồng"}
+MATCH_KIND_TEXT = {"verbatim": "Trùng nguyên văn", "near_verbatim": "Gần nguyên văn", "paraphrase": "Diễn đạt lại"}
+EVIDENCE_TEXT = {"present": "Có minh chứng", "weak": "Minh chứng yếu", "missing": "Thiếu minh chứng"}
 
 
 def _short(text: str, limit: int = 300) -> str:
@@ -86,18 +86,18 @@ def check_text(report: dict) -> str:
         f"Tên: {doc['title'] or '(không xác định)'}",
         f"Mẫu văn bản: {template_label(doc['template'])}",
         "",
-        f"Mức tương đồng với kho: {sim['score'] * 100:.0f}% — {DOCUMENT_VERDICTS[sim['verdict']]}.",
+        f"Mức tương đồng với kho: {sim['score'] * 100:.0f}% — {VERDICT_TEXT[sim['verdict']]}.",
     ]
     for n, src in enumerate(sim["sources"], 1):
         lines += [
             "",
             f"{n}. {src['title']} ({src.get('year') or '—'}; {src.get('unit') or '—'}) [{src['doc_id']}]",
-            f"   Đánh giá: {SOURCE_VERDICTS.get(src['verdict'], src['verdict'])}; "
+            f"   Đánh giá: {SOURCE_VERDICT_TEXT.get(src['verdict'], src['verdict'])}; "
             f"phần văn bản tương đồng: {src['coverage'] * 100:.0f}%",
         ]
         for m in src["matches"][:8]:
             lines += [
-                f"   • Mục «{m['section']}» ↔ «{m['source_section']}» ({MATCH_KINDS[m['kind']]}, {m['similarity']:.2f})",
+                f"   • Mục «{m['section']}» ↔ «{m['source_section']}» ({MATCH_KIND_TEXT[m['kind']]}, {m['similarity']:.2f})",
                 f"     Bài nộp: {_short(m['text'])}",
                 f"     Kho:     {_short(m['source_text'])}",
             ]
@@ -108,7 +108,7 @@ def check_text(report: dict) -> str:
     if report.get("evidence"):
         lines += ["", "MINH CHỨNG HIỆU QUẢ THEO TỪNG MỤC"]
         for ev in report["evidence"]:
-            lines.append(f"- {ev['heading']}: {EVIDENCE_STATUS.get(ev['status'], ev['status'])}")
+            lines.append(f"- {ev['heading']}: {EVIDENCE_TEXT.get(ev['status'], ev['status'])}")
             lines += [f"    · {f}" for f in ev["findings"]]
             lines += [f"    → {s}" for s in ev["suggestions"]]
     if report.get("document_findings") or report.get("document_suggestions"):

@@ -6,16 +6,9 @@ from pathlib import Path
 from xml.sax.saxutils import escape
 
 from indexing.errors import MissingToolError
+from indexing.report import EVIDENCE_TEXT, MATCH_KIND_TEXT, SOURCE_VERDICT_TEXT, VERDICT_TEXT
 
 FONT_DIR = Path("/usr/share/fonts/truetype/dejavu")
-VERDICT_TEXT = {
-    "duplicate": "Có dấu hiệu trùng lặp nội dung với sáng kiến đã có",
-    "partial": "Trùng lặp một phần",
-    "original": "Chưa phát hiện trùng lặp đáng kể",
-}
-SOURCE_VERDICT_TEXT = {"duplicate": "Trùng lặp nội dung", "partial": "Trùng lặp một phần", "related": "Có đoạn tương đồng"}
-MATCH_KIND_TEXT = {"verbatim": "Trùng nguyên văn", "near_verbatim": "Gần nguyên văn", "paraphrase": "Diễn đạt lại"}
-EVIDENCE_TEXT = {"present": "Có minh chứng", "weak": "Minh chứng yếu", "missing": "Thiếu minh chứng"}
 KIND_COLOURS = {"verbatim": "#f8c9c4", "near_verbatim": "#fde2b8", "paraphrase": "#fff3b0"}
 
 

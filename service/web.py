@@ -14,6 +14,7 @@ from fastapi.templating import Jinja2Templates
 from markupsafe import Markup, escape
 
 from indexing.errors import InputError, SangkienError
+from indexing.report import EVIDENCE_TEXT, MATCH_KIND_TEXT, SOURCE_VERDICT_TEXT, VERDICT_SHORT, VERDICT_TEXT
 from service.auth import (
     CSRF_FIELD, SESSION_COOKIE, AuthenticationError, PermissionDeniedError, authenticate, can, check_csrf,
     csrf_token, login_failed, login_throttle,
@@ -24,17 +25,6 @@ from service.db import ROLE_LABELS, User
 TEMPLATES = Jinja2Templates(directory=Path(__file__).resolve().parent / "templates")
 router = APIRouter(include_in_schema=False)
 
-VERDICT_TEXT = {
-    "duplicate": "Có dấu hiệu trùng lặp nội dung với sáng kiến đã có",
-    "partial": "Trùng lặp một phần",
-    "original": "Chưa phát hiện trùng lặp đáng kể",
-}
-# Badges in tables: the full sentence above would stretch the column.
-VERDICT_SHORT = {"duplicate": "Có dấu hiệu trùng lặp", "partial": "Trùng lặp một phần", "original": "Chưa thấy trùng lặp"}
-SOURCE_VERDICT_TEXT = {"duplicate": "Trùng lặp nội dung", "partial": "Trùng lặp một phần",
-                       "related": "Có đoạn tương đồng"}
-MATCH_KIND_TEXT = {"verbatim": "Trùng nguyên văn", "near_verbatim": "Gần nguyên văn", "paraphrase": "Diễn đạt lại"}
-EVIDENCE_TEXT = {"present": "Có minh chứng", "weak": "Minh chứng yếu", "missing": "Thiếu minh chứng"}
 ROUND_STATUS_TEXT = {"queued": "Đang chờ", "running": "Đang xử lý", "done": "Hoàn thành", "failed": "Lỗi"}
 PAGE_SIZE = 25
 WORD = re.compile(r"\w+")
