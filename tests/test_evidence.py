@@ -269,3 +269,11 @@ def test_broken_lexicon_raises_input_error(tmp_path):
     bad.write_text("profiles_by_kind: [\n", encoding="utf-8")
     with pytest.raises(InputError):
         load_lexicon(bad)
+
+
+def test_a_distance_range_is_not_a_before_after_comparison():
+    from models.evidence import collect_signals, load_lexicon
+
+    lex = load_lexicon()
+    assert not collect_signals("Học sinh ở các thôn cách trường từ 7 đến 18 km.", lex).comparisons
+    assert collect_signals("Tỷ lệ học sinh đọc đúng tăng từ 40% đến 75% sau một học kỳ.", lex).comparisons
