@@ -141,7 +141,7 @@ def index(
         fail("Chưa chỉ ra tệp nào để đưa vào kho.", 2)
     archive = Archive(settings_for(data_dir))
     results, errors = [], []
-    with tqdm(total=len(jobs), desc="Đưa vào kho", unit="tệp", file=sys.stderr, disable=None) as bar:
+    with tqdm(total=len(jobs), desc="Đưa vào kho", unit="tệp", file=sys.stderr) as bar:
         for path, meta in jobs:
             try:
                 added = archive.add_file(path, DocMeta(**{k: v for k, v in meta.items() if v is not None}, level=level))
