@@ -4,8 +4,10 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 DATA_DIR ?= ./var
-# One model build shared by the demo, eval and bench archives.
-export SANGKIEN_MODEL_CACHE_DIR ?= $(abspath $(DATA_DIR))/models
+# One model build shared by the demo, eval and bench archives (not by the tests, which keep theirs
+# in .cache/ and must never write into a real data dir).
+MODEL_CACHE ?= $(abspath $(DATA_DIR))/models
+run eval bench: export SANGKIEN_MODEL_CACHE_DIR = $(MODEL_CACHE)
 
 .PHONY: install run demo test eval bench clean
 

@@ -8,6 +8,11 @@ import pytest
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 
+# Tests build their own settings; a developer's or the Makefile's SANGKIEN_* variables (data dir,
+# model cache) must not leak in, or a test could write into a real archive or model cache.
+for _name in [n for n in os.environ if n.startswith("SANGKIEN_") and n != "SANGKIEN_TEST_MODEL_DIR"]:
+    del os.environ[_name]
+
 
 @pytest.fixture(scope="session")
 def model_dir() -> Path:
