@@ -62,6 +62,7 @@ class _Signals:
     word_quantities: list[str]
     claims: list[str]
     confirmations: list[str]
+    calculations: list[str]
 
 
 class Lexicon:
@@ -73,6 +74,7 @@ class Lexicon:
         self.profiles_by_heading = [(re.compile(p["pattern"]), p["profile"]) for p in data["profiles_by_heading"]]
         self.non_evidence = [re.compile(p, re.M) for p in data["non_evidence_numbers"]]
         self.comparisons = [re.compile(p.replace("NUM", _NUM)) for p in data["comparison_patterns"]]
+        self.savings = [re.compile(p) for p in data["savings_patterns"]]
         self.samples = [re.compile(p) for p in data["sample_patterns"]]
         self.word_quantities = data["word_quantities"]
         self.claims = data["claim_phrases"]
@@ -127,7 +129,7 @@ def _quote(sentence: str, limit: int = 220) -> str:
 
 
 def collect_signals(text: str, lex: Lexicon) -> _Signals:
-    figures, ignored, comparisons, samples, words, claims, confirmations = [], [], [], [], [], [], []
+    figures, ignored, comparisons, samples, words, claims, confirmations, calculations = [], [], [], [], [], [], [], []
     table_rows = 0
     for sentence in split_sentences(text):
         masked, dropped = mask_non_evidence(sentence, lex)
@@ -141,12 +143,15 @@ def collect_signals(text: str, lex: Lexicon) -> _Signals:
             comparisons.append(sentence)
         if any(p.search(masked) for p in lex.samples):
             samples.append(sentence)
+        # A saving shown with its calculation: the saving and the figures it is worked out from.
+        if len(found) >= 3 and any(p.search(masked) for p in lex.savings):
+            calculations.append(sentence)
         words.extend(w for w in lex.word_quantities if w in masked)
         if any(c in masked for c in lex.confirmations):
             confirmations.append(sentence)
         if not found and any(c in masked for c in lex.claims):
             claims.append(sentence)
-    return _Signals(figures, ignored, table_rows, comparisons, samples, words, claims, confirmations)
+    return _Signals(figures, ignored, table_rows, comparisons, samples, words, claims, confirmations, calculations)
 
 
 def _figure_findings(sig: _Signals, lex: Lexicon) -> list[str]:
@@ -157,6 +162,8 @@ def _figure_findings(sig: _Signals, lex: Lexicon) -> list[str]:
         out.append(lex.msg("comparison_found", sentence=_quote(sig.comparisons[0])))
     if sig.samples:
         out.append(lex.msg("sample_found", sentence=_quote(sig.samples[0])))
+    if sig.calculations:
+        out.append(lex.msg("calculation_found", sentence=_quote(sig.calculations[0])))
     if sig.figures:
         shown = list(dict.fromkeys(sig.figures))
         out.append(lex.msg("figures_found", figures=", ".join(shown[:8]) + (", …" if len(shown) > 8 else "")))
@@ -170,7 +177,8 @@ def _figure_findings(sig: _Signals, lex: Lexicon) -> list[str]:
 
 
 def _judge_quantitative(sig: _Signals, profile: str, lex: Lexicon) -> tuple[str, list[str]]:
-    strong = sig.table_rows >= 2 or sig.comparisons or len(sig.samples) >= (1 if profile == "baseline" else 2)
+    strong = (sig.table_rows >= 2 or sig.comparisons or sig.calculations
+              or len(sig.samples) >= (1 if profile == "baseline" else 2))
     if profile == "summary":
         # A summary or conclusion restates results: several distinct figures are the proof it gives.
         strong = strong or len(set(sig.figures)) >= 3
@@ -228,7 +236,7 @@ def _judge_applicability(text: str, sig: _Signals, lex: Lexicon) -> tuple[str, l
     findings += [lex.msg("applied_unnamed", sentence=_quote(s)) for s in applied[:2]]
     findings += [lex.msg("potential_named", sentence=_quote(s)) for s in potential_named[:1]]
     findings += [lex.msg("potential_generic", sentence=_quote(s)) for s in potential[:1]]
-    if applied_named and sig.figures:
+    if applied_named and (sig.figures or sig.confirmations):
         return "present", findings
     if applied or applied_named or potential_named:
         return "weak", findings

@@ -277,3 +277,15 @@ def test_a_distance_range_is_not_a_before_after_comparison():
     lex = load_lexicon()
     assert not collect_signals("Học sinh ở các thôn cách trường từ 7 đến 18 km.", lex).comparisons
     assert collect_signals("Tỷ lệ học sinh đọc đúng tăng từ 40% đến 75% sau một học kỳ.", lex).comparisons
+
+
+def test_a_saving_with_its_calculation_is_evidence_and_a_total_is_a_figure():
+    from models.evidence import collect_signals, load_lexicon
+
+    lex = load_lexicon()
+    saving = ("Với 274 người nộp bằng chuyển khoản, mỗi lần đi nộp mất khoảng 2 giờ, "
+              "như vậy trong 6 tháng người dân tiết kiệm được khoảng 548 giờ công.")
+    assert collect_signals(saving, lex).calculations == [saving]
+    assert not collect_signals("Giải pháp giúp tiết kiệm thời gian cho người dân.", lex).calculations
+    assert "158" in collect_signals("Mô hình đã áp dụng cho tổng số 158 học sinh.", lex).figures
+    assert collect_signals("Xem số 3 của biểu mẫu.", lex).figures == []
