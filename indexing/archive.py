@@ -267,7 +267,8 @@ class Archive:
         if self.store.count_passages():
             qvec = self.embedder.encode_queries([query])
             scores, ids = self.index.search(qvec, min(pool * 3, max(self.index.ntotal, 1)))
-            semantic = [(int(i), float(s)) for i, s in zip(ids[0], scores[0]) if i >= 0]
+            floor = self.settings.search_min_similarity
+            semantic = [(int(i), float(s)) for i, s in zip(ids[0], scores[0]) if i >= 0 and s >= floor]
         fused = reciprocal_rank_fusion([keyword, semantic])
         cosine = dict(semantic)
         passages = {p.id: p for p in self.store.passages_by_ids(list(fused))}
