@@ -12,6 +12,7 @@ import json
 import re
 import sqlite3
 import threading
+import time
 import unicodedata
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -195,6 +196,20 @@ def _check_year(year) -> int | None:
     return value
 
 
+def _enable_wal(conn: sqlite3.Connection, attempts: int = 300) -> None:
+    """Switch to WAL. Two processes opening a brand-new archive at the same moment can get
+    "database is locked" here at once: SQLite does not call its busy handler for this lock, so wait
+    and retry ourselves (up to ~30 s, like the connection's busy timeout)."""
+    for attempt in range(attempts):
+        try:
+            conn.execute("PRAGMA journal_mode=WAL")
+            return
+        except sqlite3.OperationalError as exc:
+            if "locked" not in str(exc) or attempt == attempts - 1:
+                raise
+            time.sleep(0.1)
+
+
 class ArchiveStore:
     """One SQLite archive. Safe to share between threads: each thread gets its own connection and
     writes are serialised (SQLite allows a single writer anyway)."""
@@ -214,7 +229,7 @@ class ArchiveStore:
             # isolation_level=None: we issue BEGIN/COMMIT ourselves, so transactions are explicit.
             conn = sqlite3.connect(self.path, isolation_level=None, timeout=30)
             conn.row_factory = sqlite3.Row
-            conn.execute("PRAGMA journal_mode=WAL")
+            _enable_wal(conn)
             conn.execute("PRAGMA foreign_keys=ON")
             conn.execute("PRAGMA synchronous=NORMAL")
             conn.create_function("fold", 1, _fold, deterministic=True)

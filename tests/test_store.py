@@ -1,5 +1,9 @@
 import sqlite3
+import subprocess
+import sys
 import threading
+import time
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -231,3 +235,29 @@ def test_readers_in_other_threads(store, two_docs, tmp_path):
     assert results == [2] * 4
     reopened = ArchiveStore(tmp_path / "archive.db")
     assert reopened.count_documents() == 2
+
+
+OPEN_STORE = """
+import sys, time
+from pathlib import Path
+from indexing.store import ArchiveStore
+go = Path(sys.argv[2])
+while not go.exists():
+    time.sleep(0.001)
+ArchiveStore(Path(sys.argv[1]))
+"""
+
+
+def test_processes_opening_a_new_archive_at_once_all_succeed(tmp_path):
+    """Two importers started together on an empty data dir race to create the file and switch it to
+    WAL; SQLite answers "database is locked" to that switch without waiting, so the store retries."""
+    repo = Path(__file__).resolve().parent.parent
+    for trial in range(8):
+        folder = tmp_path / str(trial)
+        folder.mkdir()
+        procs = [subprocess.Popen([sys.executable, "-c", OPEN_STORE, str(folder / "a.sqlite3"), str(folder / "go")],
+                                  cwd=repo, stderr=subprocess.PIPE, text=True) for _ in range(3)]
+        time.sleep(0.5)
+        (folder / "go").touch()
+        errors = [p.communicate()[1] for p in procs if p.wait() != 0]
+        assert errors == []
