@@ -131,7 +131,7 @@ def bench_throughput(data_dir: Path, real_count: int, out: Output) -> Archive:
     from indexing import archive as archive_module
     from indexing import pipeline
     from indexing.chunking import make_passages
-    from service.cli import read_manifest
+    from indexing.manifest import read_manifest
 
     out("## 1. Indexing throughput (Archive.add_file: parse + chunk + embed + store + FAISS)")
     archive = Archive(get_settings(data_dir=fresh_dir(data_dir)))

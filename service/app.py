@@ -25,6 +25,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from indexing.config import Settings, get_settings
 from indexing.errors import InputError, NotFoundError, SangkienError, TooLargeError, UnsupportedFormatError
+from indexing.manifest import read_manifest
 from service import jobs
 from service.auth import CSRF_COOKIE, DEMO_USERS, SessionSigner, can, load_secret, require
 from service.db import ServiceDB, User
@@ -380,8 +381,6 @@ def create_app(settings: Settings | None = None, archive=None) -> FastAPI:
                          manifest: UploadFile | None = File(None), user: User = Depends(require("archive.write"))):
         """Đưa nhiều tệp vào kho, kèm tệp CSV thông tin (path,title,year,unit,field); theo dõi tiến độ
         tại /api/imports/{id}."""
-        from service.cli import read_manifest
-
         s = state(request)
         folder = Path(tempfile.mkdtemp(prefix="import-", dir=uploads_root(settings)))
         try:

@@ -11,6 +11,7 @@ from typing import Optional
 import typer
 
 from indexing.errors import SangkienError
+from indexing.manifest import read_manifest
 from service.errors import UNEXPECTED_MESSAGE, exit_code
 
 app = typer.Typer(
@@ -87,30 +88,6 @@ def collect_files(paths: list[Path]) -> list[Path]:
         else:
             fail(f"Không tìm thấy tệp hoặc thư mục «{path}».", 2)
     return files
-
-
-def read_manifest(manifest: Path) -> list[tuple[Path, dict]]:
-    """CSV with header path,title,year,unit,field; paths relative to the CSV or absolute."""
-    import csv
-
-    from indexing.errors import InputError
-
-    try:
-        with open(manifest, newline="", encoding="utf-8-sig") as fh:
-            reader = csv.DictReader(fh)
-            if not reader.fieldnames or "path" not in reader.fieldnames:
-                raise InputError("Tệp danh sách (CSV) phải có dòng tiêu đề: path,title,year,unit,field.")
-            rows = []
-            for row in reader:
-                path = Path(row["path"])
-                if not path.is_absolute():
-                    path = manifest.parent / path
-                rows.append((path, {k: (row.get(k) or "").strip() or None for k in ("title", "year", "unit", "field")}))
-            return rows
-    except FileNotFoundError:
-        raise InputError(f"Không tìm thấy tệp danh sách «{manifest}».") from None
-    except UnicodeDecodeError:
-        raise InputError("Tệp danh sách (CSV) phải được lưu với bảng mã UTF-8.") from None
 
 
 @app.command()
