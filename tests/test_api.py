@@ -1,13 +1,13 @@
 """The HTTP API and web pages on real files, a real (small) archive and the real embedding model."""
 from __future__ import annotations
 
-import time
 from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
 
 from tests.docs_factory import make_docx, make_pdf, make_txt
+from tests.helpers import auth, poll
 
 pytestmark = pytest.mark.slow
 
@@ -28,20 +28,6 @@ ORIGINAL_ITEMS = [
     ("para", "Sau một học kỳ, lượt mượn sách của hai lớp 5A và 5B tăng từ 46 lên 131 lượt; 38 trên 42 em "
              "ghi sổ tay đều đặn mỗi tuần, theo thống kê của thư viện nhà trường."),
 ]
-
-
-def poll(client, url, headers, timeout=300):
-    deadline = time.time() + timeout
-    while time.time() < deadline:
-        body = client.get(url, headers=headers).json()
-        if body["status"] not in ("queued", "running"):
-            return body
-        time.sleep(0.5)
-    raise AssertionError(f"{url} did not finish in {timeout} s")
-
-
-def auth(token):
-    return {"Authorization": f"Bearer {token}"}
 
 
 @pytest.fixture(scope="module")

@@ -6,9 +6,7 @@ The multi-process tests give the child processes a deterministic hashing embedde
 file lock and FAISS, and loading the real model in every child would cost far more than the test itself."""
 from __future__ import annotations
 
-import hashlib
 import os
-import re
 import signal
 import sqlite3
 import subprocess
@@ -16,12 +14,12 @@ import sys
 import threading
 from pathlib import Path
 
-import numpy as np
 import pytest
 
 from indexing.archive import Archive
 from indexing.config import Settings
 from indexing.vector_index import INDEX_FILE, VectorIndex, index_consistent
+from tests.helpers import HashEmbedder
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 
@@ -58,22 +56,6 @@ def write_initiatives(folder: Path, indices) -> list[Path]:
     return paths
 
 
-class HashEmbedder:
-    """Bag of hashed words projected to 64 dimensions: deterministic, model-free, similar texts get
-    similar vectors. Enough to exercise store, lock and index in child processes."""
-
-    model_id = "hash-embedder-test"
-    dim = 64
-
-    def encode_passages(self, texts: list[str]) -> np.ndarray:
-        vectors = np.zeros((len(texts), self.dim), dtype=np.float32)
-        for row, text in enumerate(texts):
-            for word in re.findall(r"\w+", text.lower()):
-                digest = hashlib.blake2b(word.encode(), digest_size=8).digest()
-                vectors[row, digest[0] % self.dim] += 1.0 if digest[1] % 2 else -1.0
-        return vectors / np.maximum(np.linalg.norm(vectors, axis=1, keepdims=True), 1e-6)
-
-    encode_queries = encode_passages
 
 
 # Stores the files given, one output line per stored document. With a `go` file argument, it says
@@ -84,7 +66,7 @@ from pathlib import Path
 from indexing.archive import Archive
 from indexing.chunking import make_passages
 from indexing.config import Settings
-from tests.test_crash_safety import HashEmbedder
+from tests.helpers import HashEmbedder
 
 data_dir, go, files = sys.argv[1], sys.argv[2], sys.argv[3:]
 archive = Archive(Settings(data_dir=data_dir), embedder=HashEmbedder())

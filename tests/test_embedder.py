@@ -6,7 +6,6 @@ import shutil
 import struct
 import subprocess
 import unicodedata
-from pathlib import Path
 
 import numpy as np
 import pytest

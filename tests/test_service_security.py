@@ -19,16 +19,13 @@ from starlette.staticfiles import StaticFiles
 from service.app import display_name
 from service.limits import CheckSlots, ServiceBusyError, SlidingWindow, TooManyRequestsError
 from tests.docs_factory import make_docx, make_pdf
+from tests.helpers import auth, poll
 
 DEMO = Path(__file__).resolve().parent.parent / "data" / "demo"
 ARCHIVE_FILES = ("ghep-cai-tao-hong-khong-hat.md", "mam-non-rua-tay.md")
 IMPORTED = ("hoa-don-dien-tu-ho-kinh-doanh.md", "mot-cua-phieu-so-thu-tu.md", "ngu-van-vong-tron-doc.md")
 ADMIN, REVIEWER, AUTHOR = "dungthu-quantri", "dungthu-hoidong", "dungthu-tacgia"
 CHECK_RATE = re.compile(r"Bạn đã gửi quá nhiều yêu cầu kiểm tra; vui lòng thử lại sau (\d+) giây\.")
-
-
-def auth(token):
-    return {"Authorization": f"Bearer {token}"}
 
 
 def submission(n: int) -> bytes:
@@ -142,16 +139,6 @@ def login(client, token) -> str:
     csrf = client.cookies.get("sangkien_csrf")
     assert client.post("/login", data={"token": token, "csrf_token": csrf}, follow_redirects=False).status_code == 303
     return csrf
-
-
-def poll(client, url, headers, timeout=300):
-    deadline = time.time() + timeout
-    while time.time() < deadline:
-        body = client.get(url, headers=headers).json()
-        if body["status"] not in ("queued", "running"):
-            return body
-        time.sleep(0.3)
-    raise AssertionError(f"{url} did not finish in {timeout} s")
 
 
 @pytest.mark.slow

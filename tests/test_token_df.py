@@ -3,16 +3,14 @@ process must read exactly what tokenising every stored text would give, kept cur
 `Archive` and rebuilt when the store changed behind its back."""
 from __future__ import annotations
 
-import hashlib
-import re
 import sqlite3
 
-import numpy as np
 
 from indexing.archive import Archive
 from indexing.config import Settings
 from indexing.matching import ArchiveStats
 from indexing.store import DocMeta
+from tests.helpers import HashEmbedder
 
 TEXTS = [
     "SÁNG KIẾN KINH NGHIỆM\nI. Lý do chọn đề tài\nHọc sinh lớp 4 còn nhầm lẫn khi so sánh phân số có mẫu số khác nhau.\n"
@@ -24,20 +22,6 @@ TEXTS = [
 ]
 
 
-class HashEmbedder:
-    """Deterministic, model-free vectors: these tests are about the statistics, not the embeddings."""
-
-    model_id = "hash-embedder-token-df"
-    dim = 32
-
-    def encode_passages(self, texts: list[str]) -> np.ndarray:
-        vectors = np.zeros((len(texts), self.dim), dtype=np.float32)
-        for row, text in enumerate(texts):
-            for word in re.findall(r"\w+", text.lower()):
-                vectors[row, hashlib.blake2b(word.encode(), digest_size=2).digest()[0] % self.dim] += 1.0
-        return vectors / np.maximum(np.linalg.norm(vectors, axis=1, keepdims=True), 1e-6)
-
-    encode_queries = encode_passages
 
 
 def write_files(tmp_path):
