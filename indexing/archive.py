@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import fcntl
 import hashlib
+import re
 import sqlite3
 import threading
 from collections import Counter
@@ -341,8 +342,6 @@ def reciprocal_rank_fusion(rankings: list[list[tuple[int, float]]], k: int = 60)
 
 def highlight_spans(text: str, query: str) -> list[tuple[int, int]]:
     """Character spans of the query's words in `text` (case-insensitive, diacritics kept)."""
-    import re
-
     words = {w.casefold() for w in re.findall(r"\w+", query) if len(w) > 1}
     return [(m.start(), m.end()) for m in re.finditer(r"\w+", text) if m.group().casefold() in words]
 

@@ -3,18 +3,13 @@ from __future__ import annotations
 
 from indexing.document import Document
 
-TEMPLATE_NAMES = {
-    "T291": "Mẫu Hướng dẫn 291/HD-SKHCN (Lạng Sơn)",
-    "TT18": "Mẫu Bản mô tả sáng kiến (Thông tư 18/2013/TT-BKHCN)",
-    "BCMT": "Mẫu Báo cáo mô tả sáng kiến",
-    "SKKN": "Mẫu sáng kiến kinh nghiệm (trường học)",
-}
-
-
 def template_label(template: str | None) -> str:
+    """The template's Vietnamese name, as its YAML file in data/templates gives it."""
+    from indexing.sections import load_templates
+
     if not template:
         return "Không xác định"
-    return TEMPLATE_NAMES.get(template, template)
+    return next((t.name for t in load_templates() if t.id == template), template)
 
 
 def parse_json(doc: Document) -> dict:
