@@ -441,6 +441,12 @@ class ArchiveStore:
     def count_documents(self) -> int:
         return self._conn().execute("SELECT count(*) FROM documents").fetchone()[0]
 
+    def fields(self) -> list[str]:
+        """The distinct fields (lĩnh vực) of the archive, sorted, for filter lists."""
+        rows = self._conn().execute(
+            "SELECT DISTINCT field FROM documents WHERE field IS NOT NULL AND field != '' ORDER BY field")
+        return [r[0] for r in rows]
+
     # -- passages -----------------------------------------------------------------------------
 
     def count_passages(self) -> int:

@@ -210,7 +210,7 @@ def search_page(request: Request, q: str = "", year: str = "", field: str = "",
         except InputError as exc:
             error = exc.message
     return render(request, "search.html", q=q, year=year, field=field, results=results, error=error,
-                  fields=distinct_fields(archive))
+                  fields=archive.store.fields())
 
 
 def parse_year(value: str) -> int | None:
@@ -222,11 +222,6 @@ def parse_year(value: str) -> int | None:
     return int(value)
 
 
-def distinct_fields(archive) -> list[str]:
-    docs, _ = archive.store.list_documents(limit=10_000)
-    return sorted({d.field for d in docs if d.field})
-
-
 @router.get("/documents")
 def documents_page(request: Request, q: str = "", year: str = "", field: str = "", page: int = 1,
                    user: User = Depends(page_user("archive.read"))):
@@ -236,7 +231,7 @@ def documents_page(request: Request, q: str = "", year: str = "", field: str = "
                                                limit=PAGE_SIZE, offset=(page - 1) * PAGE_SIZE)
     query = urlencode({"q": q, "year": year, "field": field})
     return render(request, "documents.html", docs=docs, total=total, q=q, year=year, field=field, page=page,
-                  pages=max(1, -(-total // PAGE_SIZE)), query=query, fields=distinct_fields(archive))
+                  pages=max(1, -(-total // PAGE_SIZE)), query=query, fields=archive.store.fields())
 
 
 @router.get("/documents/{doc_id}")

@@ -261,3 +261,8 @@ def test_processes_opening_a_new_archive_at_once_all_succeed(tmp_path):
         (folder / "go").touch()
         errors = [p.communicate()[1] for p in procs if p.wait() != 0]
         assert errors == []
+
+
+def test_fields_lists_each_field_once_sorted(store, two_docs):
+    assert store.fields() == sorted({d.field for d in store.list_documents()[0] if d.field})
+    assert len(store.fields()) == len(set(store.fields())) >= 1
