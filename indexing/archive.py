@@ -57,10 +57,8 @@ class Archive:
     @property
     def embedder(self):
         if self._embedder is None:
-            from models.builder import ensure_model
-            from models.embedder import get_embedder
+            from models.embedder import get_embedder  # builds the default model on first use
 
-            ensure_model(self.settings)
             self._embedder = get_embedder(self.settings)
         return self._embedder
 

