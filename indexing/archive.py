@@ -97,14 +97,12 @@ class Archive:
 
     @contextmanager
     def writing(self):
-        """One writer at a time, across threads and processes. Another process may have written since
-        this one loaded the index, so a cached index out of step with the store is reloaded first
-        (otherwise saving it would drop the other process's passages from the index file)."""
+        """One writer at a time, across threads and processes. Writers take `self.index` inside this
+        block: it reloads an index another process made stale, so saving it never drops that
+        process's passages from the index file."""
         with self._lock, open(self.data_dir / ".write.lock", "w") as lock_file:
             fcntl.flock(lock_file, fcntl.LOCK_EX)
             try:
-                if self._index is not None and self._signature != self.store.passage_signature():
-                    self._index = None
                 yield
             finally:
                 fcntl.flock(lock_file, fcntl.LOCK_UN)
