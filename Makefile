@@ -24,7 +24,10 @@ install: $(STAMP)
 run: $(STAMP)
 	$(BIN)/sangkien demo --data-dir $(DATA_DIR)
 
+# Lint (ruff), the layering contract (import-linter, see pyproject.toml), then the whole suite.
 test: $(STAMP)
+	$(BIN)/ruff check .
+	$(BIN)/lint-imports --no-cache
 	$(BIN)/python -m pytest -q
 
 # Quality on the labelled families of ../shared (each script skips itself when it is absent) and on

@@ -129,9 +129,9 @@ def fresh_dir(path: Path) -> Path:
 
 def bench_throughput(data_dir: Path, real_count: int, out: Output) -> Archive:
     from indexing import archive as archive_module
-    from indexing import pipeline
+    from indexing import parse as pipeline
     from indexing.chunking import make_passages
-    from indexing.manifest import read_manifest
+    from indexing.import_csv import read_manifest
 
     out("## 1. Indexing throughput (Archive.add_file: parse + chunk + embed + store + FAISS)")
     archive = Archive(get_settings(data_dir=fresh_dir(data_dir)))
@@ -190,7 +190,8 @@ def bench_throughput(data_dir: Path, real_count: int, out: Output) -> Archive:
     out(f"pipeline : {total:7.1f} s  {len(texts) / total:6.1f} passages/s  {pages / total * 60:6.1f} pages/min")
     out(f"bare model: {bare:7.1f} s  {len(texts) / bare:6.1f} passages/s  {pages / bare * 60:6.1f} pages/min"
         f"  (Embedder.encode_passages on the same passages, batch {archive.embedder.batch_size})")
-    out(f"pipeline / bare model time: {total / bare:.2f}x (overhead {100 * (total - bare) / total:.0f}% of pipeline time)")
+    out(f"pipeline / bare model time: {total / bare:.2f}x "
+        f"(overhead {100 * (total - bare) / total:.0f}% of pipeline time)")
     accounted = sum(stages.seconds.values())
     for stage, seconds in sorted(stages.seconds.items(), key=lambda kv: -kv[1]):
         out(f"  {stage:32s} {seconds:7.2f} s  {100 * seconds / total:5.1f}%")
@@ -204,7 +205,7 @@ def bench_throughput(data_dir: Path, real_count: int, out: Output) -> Archive:
 def build_submission(path: Path, settings) -> tuple[int, int]:
     """A valid ~20-page initiative: the template sections of the first demo document, each filled with
     the same section's bodies from every demo document until ~10,000 words."""
-    from indexing.pipeline import parse_document
+    from indexing.parse import parse_document
 
     sources = sorted((DEMO / "archive").glob("*.md")) + sorted((DEMO / "submissions").glob("*.md"))
     docs = [parse_document(p, settings) for p in sources]
@@ -255,10 +256,11 @@ def synthetic_docs(pool_texts, pool_vectors, pool_meta, pool_docs, start: int, c
 
 
 def grow_archive(data_dir: Path, manifest: dict, pool, have: int, want: int, rng, out: Output) -> None:
-    store = ArchiveStore(data_dir / "archive.sqlite3")
+    layout = get_settings(data_dir=data_dir)
+    store = ArchiveStore(layout.archive_db)
     if store.meta_get("model_id") is None:
         store.meta_set("model_id", manifest["model_id"])
-    index_dir = data_dir / "index"
+    index_dir = layout.index_dir
     index = VectorIndex.load(index_dir, manifest) if have else VectorIndex(manifest["dimension"], "Flat", manifest)
     started = time.perf_counter()
     ids, vectors = [], []
@@ -283,8 +285,7 @@ def grow_archive(data_dir: Path, manifest: dict, pool, have: int, want: int, rng
 
 def check_worker(data_dir: Path, submission: Path, repeat: int) -> dict:
     """Runs in a fresh process: cold costs once, then `repeat` checks with a per-stage breakdown."""
-    from indexing import matching
-    from models import evidence
+    from indexing import archive as archive_module
 
     archive = Archive(get_settings(data_dir=data_dir))
     timings: dict[str, float] = {}
@@ -294,14 +295,9 @@ def check_worker(data_dir: Path, submission: Path, repeat: int) -> dict:
     started = time.perf_counter()
     index = archive.index
     timings["FAISS index load (+ consistency check)"] = time.perf_counter() - started
-    # The bench writes the store directly, so the first call rebuilds the token_df table from every
-    # stored text (what each fresh process paid before the table existed); a second Archive reads it.
     started = time.perf_counter()
     archive.archive_stats()
-    timings["archive_stats() rebuilding token_df from all texts"] = time.perf_counter() - started
-    started = time.perf_counter()
-    Archive(archive.settings, embedder=archive.embedder).archive_stats()
-    timings["archive_stats() from token_df table"] = time.perf_counter() - started
+    timings["archive_stats() from the store's token table"] = time.perf_counter() - started
     # Warm-up on a short document: first-call costs of the segmenter, lexicons and FAISS threads.
     archive.check_document(archive.read(DEMO / "submissions" / "original.md"))
     doc = archive.read(submission)
@@ -314,8 +310,8 @@ def check_worker(data_dir: Path, submission: Path, repeat: int) -> dict:
             stages.wrap(stack, archive, "find_candidates", "_candidates")
             stages.wrap(stack, archive, "compare_with_archive", "_compare")
             stages.wrap(stack, archive, "archive_stats", "archive_stats() warm")
-            stages.wrap(stack, matching, "assess", "assess (alignment of candidates)")
-            stages.wrap(stack, evidence, "analyze_evidence", "evidence analysis")
+            stages.wrap(stack, archive_module, "assess", "assess (alignment of candidates)")
+            stages.wrap(stack, archive_module, "analyze_evidence", "evidence analysis")
             started = time.perf_counter()
             report = archive.check_document(doc)
             total = time.perf_counter() - started
@@ -332,7 +328,7 @@ def check_worker(data_dir: Path, submission: Path, repeat: int) -> dict:
     result = {k: statistics.median(r[k] for r in runs) for k in runs[0]}
     return {
         "cold": timings, "warm": result, "peak_rss_mb": peak_rss_mb(),
-        "verdict": report["similarity"]["verdict"], "sources": len(report["similarity"]["sources"]),
+        "verdict": report.similarity.verdict, "sources": len(report.similarity.sources),
         "documents": archive.store.count_documents(), "vectors": index.ntotal,
     }
 
@@ -392,9 +388,10 @@ def store_counts(db: Path) -> tuple[int, int]:
 
 
 def consistency(data_dir: Path) -> str:
-    store = ArchiveStore(data_dir / "archive.sqlite3")
+    layout = get_settings(data_dir=data_dir)
+    store = ArchiveStore(layout.archive_db)
     try:
-        index = VectorIndex.load(data_dir / "index", {})
+        index = VectorIndex.load(layout.index_dir, {})
     except Exception as exc:  # a missing or torn index is a finding here, not a failure
         return f"no usable FAISS index ({type(exc).__name__}); the next run rebuilds it from the store"
     finally:
@@ -415,7 +412,7 @@ def bench_resume(data_dir: Path, real_count: int, kill_after: int, out: Output) 
         shutil.copy(path, folder / path.name)
     files = len(list(folder.iterdir()))
     archive_dir = work / "archive"
-    db = archive_dir / "archive.sqlite3"
+    db = get_settings(data_dir=archive_dir).archive_db
     cli = Path(sys.executable).parent / "sangkien"
     command = [str(cli), "index", str(folder), "--data-dir", str(archive_dir)]
 
@@ -452,9 +449,11 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--data-dir", type=Path, default=REPO / "var" / "bench")
     parser.add_argument("--quick", action="store_true", help="archives of 100 and 1,000 documents only, fewer files")
-    parser.add_argument("--real", type=int, default=None, help="real documents from ../shared to index (default 8, quick 4)")
+    parser.add_argument("--real", type=int, default=None,
+                        help="real documents from ../shared to index (default 8, quick 4)")
     parser.add_argument("--sizes", type=int, nargs="+", default=None, help="archive sizes for the check latency")
-    parser.add_argument("--repeat", type=int, default=None, help="checks per archive size, median reported (default 3, quick 1)")
+    parser.add_argument("--repeat", type=int, default=None,
+                        help="checks per archive size, median reported (default 3, quick 1)")
     parser.add_argument("--check-worker", nargs=2, type=Path, help=argparse.SUPPRESS)
     args = parser.parse_args()
 

@@ -15,8 +15,9 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
-from indexing.pipeline import parse_document  # noqa: E402
-from tests.docs_factory import make_docx, make_pdf, make_txt  # noqa: E402
+from bench.render_documents import make_docx, make_pdf, make_txt  # noqa: E402
+from indexing.config import Settings  # noqa: E402
+from indexing.parse import parse_document  # noqa: E402
 
 
 def items_from_markdown(body: str) -> list:
@@ -65,7 +66,7 @@ def main() -> int:
                     "txt": make_txt(out / f"{family.name}{letter}.txt", body.replace("**", "")),
                 }
                 for fmt, path in files.items():
-                    doc = parse_document(path)
+                    doc = parse_document(path, Settings())
                     found = {s.heading for s in doc.sections}
                     missed = sorted(wanted - found)
                     ok, n = totals.setdefault(fmt, [0, 0])

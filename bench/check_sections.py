@@ -9,35 +9,22 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-import unicodedata
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
+from indexing.config import Settings  # noqa: E402
 from indexing.document import Document  # noqa: E402
-from indexing.extract import extract  # noqa: E402
-from indexing.sections import detect_sections, guess_title  # noqa: E402
+from indexing.parse import parse_document  # noqa: E402
 
 SHARED = REPO.parent / "shared" / "corpus"
+SETTINGS = Settings()
 
 
 def parse(path: Path) -> Document:
-    extraction = extract(path)
-    blocks = extraction.blocks
-    for block in blocks:
-        block.text = unicodedata.normalize("NFC", block.text)
-    offsets, pos = [], 0
-    for block in blocks:
-        offsets.append(pos)
-        pos += len(block.text) + 1
-    text = "\n".join(b.text for b in blocks)
-    detected = detect_sections(blocks, text, offsets)
-    doc = Document(text=text, blocks=blocks, block_offsets=offsets, format=extraction.format,
-                   template=detected.template, sections=detected.sections,
-                   missing_sections=detected.missing_sections, metadata=extraction.metadata)
-    doc.title = guess_title(doc)
-    return doc
+    """The product's own parse (extraction, normalisation, sections, title)."""
+    return parse_document(path, SETTINGS)
 
 
 def show(doc: Document) -> None:

@@ -65,7 +65,7 @@ def main() -> int:
             if info.get("role") != "submission" or not (family / f"{letter}.md").exists():
                 continue
             t0 = time.perf_counter()
-            report = archive.check_file(family / f"{letter}.md")
+            report = archive.check_file(family / f"{letter}.md").to_dict()
             times.append(time.perf_counter() - t0)
             sim = report["similarity"]
             sources = sim["sources"]

@@ -15,8 +15,9 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
-from indexing.pipeline import parse_document  # noqa: E402
-from models.evidence import STATUSES, analyze_evidence  # noqa: E402
+from indexing.config import Settings  # noqa: E402
+from indexing.evidence import STATUSES, analyze_evidence, load_lexicon  # noqa: E402
+from indexing.parse import parse_document  # noqa: E402
 
 DEFAULT_CORPUS = REPO.parent / "shared" / "corpus" / "dev"
 
@@ -29,14 +30,15 @@ def main() -> int:
     if not args.corpus.exists():
         print(f"no corpus at {args.corpus}; skipped")
         return 0
+    settings = Settings()
     confusion: Counter = Counter()
     disagreements, unmatched = [], []
     for labels_path in sorted(args.corpus.glob("*/labels.json")):
         labels = json.loads(labels_path.read_text(encoding="utf-8"))
         for letter, expected in labels.get("evidence", {}).items():
             doc_path = labels_path.parent / f"{letter}.md"
-            doc = parse_document(doc_path)
-            report = analyze_evidence(doc)
+            doc = parse_document(doc_path, settings)
+            report = analyze_evidence(doc, load_lexicon(settings.lexicons_dir))
             by_heading = {}
             for item in report.sections:
                 by_heading.setdefault(item.heading, item)

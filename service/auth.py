@@ -57,9 +57,10 @@ def can(user: User | None, permission: str) -> bool:
     return user is not None and permission in PERMISSIONS.get(user.role, set())
 
 
-def load_secret(data_dir: Path) -> bytes:
-    """A per-installation signing key, generated on first start and readable only by its owner."""
-    path = Path(data_dir) / "service.secret"
+def load_secret(path: Path) -> bytes:
+    """A per-installation signing key (Settings.secret_file), generated on first start and readable
+    only by its owner."""
+    path = Path(path)
     if not path.exists():
         path.parent.mkdir(parents=True, exist_ok=True)
         fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
@@ -146,7 +147,8 @@ def csrf_token(request: Request) -> str:
 def check_csrf(request: Request, submitted: str | None) -> None:
     expected = request.cookies.get(CSRF_COOKIE)
     if not expected or not submitted or not hmac.compare_digest(expected, submitted):
-        raise PermissionDeniedError("Phiên làm việc đã hết hạn hoặc biểu mẫu không hợp lệ. Hãy tải lại trang và thử lại.")
+        raise PermissionDeniedError(
+            "Phiên làm việc đã hết hạn hoặc biểu mẫu không hợp lệ. Hãy tải lại trang và thử lại.")
 
 
 def require(permission: str):

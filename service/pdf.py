@@ -6,7 +6,8 @@ from pathlib import Path
 from xml.sax.saxutils import escape
 
 from indexing.errors import MissingToolError
-from indexing.report import EVIDENCE_TEXT, MATCH_KIND_TEXT, SOURCE_VERDICT_TEXT, VERDICT_TEXT
+from indexing.report import CheckReport
+from service.wording import EVIDENCE_TEXT, MATCH_KIND_TEXT, SOURCE_VERDICT_TEXT, VERDICT_TEXT
 
 FONT_DIR = Path("/usr/share/fonts/truetype/dejavu")
 KIND_COLOURS = {"verbatim": "#f8c9c4", "near_verbatim": "#fde2b8", "paraphrase": "#fff3b0"}
@@ -20,7 +21,8 @@ def _fonts() -> tuple[str, str]:
         regular, bold = FONT_DIR / "DejaVuSans.ttf", FONT_DIR / "DejaVuSans-Bold.ttf"
         if not regular.exists() or not bold.exists():
             raise MissingToolError(
-                "Chưa cài phông chữ DejaVu (gói fonts-dejavu-core) nên không xuất được PDF; hãy dùng chức năng In báo cáo.")
+                "Chưa cài phông chữ DejaVu (gói fonts-dejavu-core) nên không xuất được PDF; "
+                "hãy dùng chức năng In báo cáo.")
         pdfmetrics.registerFont(TTFont("DejaVuSans", str(regular)))
         pdfmetrics.registerFont(TTFont("DejaVuSans-Bold", str(bold)))
     return "DejaVuSans", "DejaVuSans-Bold"
@@ -30,7 +32,7 @@ def percent(value) -> str:
     return f"{round(float(value or 0) * 100)}%"
 
 
-def report_to_pdf(report: dict, *, filename: str, created_at: str, demo: bool = False) -> bytes:
+def report_to_pdf(report: CheckReport, *, filename: str, created_at: str, demo: bool = False) -> bytes:
     from reportlab.lib import colors
     from reportlab.lib.pagesizes import A4
     from reportlab.lib.styles import ParagraphStyle
@@ -50,53 +52,51 @@ def report_to_pdf(report: dict, *, filename: str, created_at: str, demo: bool = 
     grid = TableStyle([("GRID", (0, 0), (-1, -1), 0.4, colors.HexColor("#c5ccd6")),
                        ("BACKGROUND", (0, 0), (-1, 0), colors.HexColor("#eef2f7")),
                        ("VALIGN", (0, 0), (-1, -1), "TOP")])
-    sim, doc = report.get("similarity", {}), report.get("document", {})
+    sim, doc = report.similarity, report.document
     flow = []
     if demo:
         flow.append(p("BẢN DÙNG THỬ — không dùng cho hồ sơ thật", cell_bold))
     flow += [
         p("Báo cáo kiểm tra sáng kiến", h1),
-        p(f"Tên sáng kiến: {doc.get('title') or '—'}"),
+        p(f"Tên sáng kiến: {doc.title or '—'}"),
         p(f"Tệp: {filename} · Thời gian kiểm tra: {created_at[:16].replace('T', ' ')}", small),
         Spacer(1, 4 * mm),
-        p(f"Mức tương đồng với kho sáng kiến: {percent(sim.get('score'))} — "
-          f"{VERDICT_TEXT.get(sim.get('verdict'), '')}", h2),
+        p(f"Mức tương đồng với kho sáng kiến: {percent(sim.score)} — {VERDICT_TEXT.get(sim.verdict, '')}", h2),
         p("Kết quả chỉ để tham khảo; hội đồng sáng kiến xem xét và kết luận.", small),
     ]
-    sources = sim.get("sources", [])
+    sources = sim.sources
     flow.append(p("Sáng kiến có nội dung tương đồng", h2))
     if sources:
         rows = [[p("Sáng kiến trong kho", cell_bold), p("Năm", cell_bold), p("Tỷ lệ phủ", cell_bold),
                  p("Đánh giá", cell_bold)]]
-        rows += [[p(s.get("title")), p(s.get("year")), p(percent(s.get("coverage"))),
-                  p(SOURCE_VERDICT_TEXT.get(s.get("verdict"), s.get("verdict")))] for s in sources]
+        rows += [[p(s.title), p(s.year), p(percent(s.coverage)), p(SOURCE_VERDICT_TEXT.get(s.verdict, s.verdict))]
+                 for s in sources]
         flow.append(Table(rows, colWidths=[100 * mm, 15 * mm, 20 * mm, 35 * mm], style=grid, repeatRows=1))
         for n, source in enumerate(sources, 1):
-            flow.append(p(f"{n}. {source.get('title')}", h2))
+            flow.append(p(f"{n}. {source.title}", h2))
             rows = [[p("Bản mô tả đang kiểm tra", cell_bold), p("Sáng kiến trong kho", cell_bold)]]
             style = TableStyle(grid.getCommands())
-            for row, m in enumerate(source.get("matches", []), 1):
-                label = f"{MATCH_KIND_TEXT.get(m.get('kind'), '')} · {percent(m.get('similarity'))}"
-                rows.append([[p(m.get("section"), small), p(m.get("text")), p(label, small)],
-                             [p(m.get("source_section"), small), p(m.get("source_text"))]])
-                style.add("BACKGROUND", (0, row), (-1, row), colors.HexColor(KIND_COLOURS.get(m.get("kind"), "#ffffff")))
+            for row, m in enumerate(source.matches, 1):
+                label = f"{MATCH_KIND_TEXT.get(m.kind, '')} · {percent(m.similarity)}"
+                rows.append([[p(m.section, small), p(m.text), p(label, small)],
+                             [p(m.source_section, small), p(m.source_text)]])
+                style.add("BACKGROUND", (0, row), (-1, row), colors.HexColor(KIND_COLOURS.get(m.kind, "#ffffff")))
             flow.append(Table(rows, colWidths=[85 * mm, 85 * mm], style=style, repeatRows=1))
     else:
         flow.append(p("Không có sáng kiến nào trong kho có đoạn tương đồng đáng kể."))
 
     flow.append(p("Cấu trúc bản mô tả", h2))
-    missing = doc.get("missing_sections") or []
+    missing = doc.missing_sections
     flow.append(p(f"Còn thiếu các mục: {', '.join(missing)}." if missing else "Có đủ các mục chính của mẫu."))
 
     flow.append(p("Minh chứng hiệu quả theo từng mục", h2))
-    evidence = report.get("evidence") or []
-    if evidence:
+    if report.evidence:
         rows = [[p("Mục", cell_bold), p("Tình trạng", cell_bold), p("Nhận xét và gợi ý", cell_bold)]]
-        for e in evidence:
-            notes = [p("• " + f) for f in e.get("findings", [])] + [p("→ " + s) for s in e.get("suggestions", [])]
-            rows.append([p(e.get("heading")), p(EVIDENCE_TEXT.get(e.get("status"), e.get("status"))), notes or p("—")])
+        for e in report.evidence:
+            notes = [p("• " + f) for f in e.findings] + [p("→ " + s) for s in e.suggestions]
+            rows.append([p(e.heading), p(EVIDENCE_TEXT.get(e.status, e.status)), notes or p("—")])
         flow.append(Table(rows, colWidths=[45 * mm, 30 * mm, 95 * mm], style=grid, repeatRows=1))
-    for line in (report.get("document_findings") or []) + (report.get("document_suggestions") or []):
+    for line in report.document_findings + report.document_suggestions:
         flow.append(p("• " + line))
 
     buffer = io.BytesIO()

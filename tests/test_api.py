@@ -6,7 +6,7 @@ from pathlib import Path
 import pytest
 from fastapi.testclient import TestClient
 
-from tests.docs_factory import make_docx, make_pdf, make_txt
+from bench.render_documents import make_docx, make_pdf, make_txt
 from tests.helpers import auth, poll
 
 pytestmark = pytest.mark.slow
@@ -146,6 +146,43 @@ def test_check_pdf_copy_of_an_archive_document_is_flagged(env):
     top = report["similarity"]["sources"][0]
     assert top["doc_id"] == source.id and top["matches"]
     assert {m["kind"] for m in top["matches"]} & {"verbatim", "near_verbatim"}
+
+
+def schema_keys_match(value, schema: dict, components: dict, where: str = "$") -> None:
+    """Every object in `value` has exactly the properties its (resolved) OpenAPI schema names."""
+    while "$ref" in schema or "anyOf" in schema:
+        if "$ref" in schema:
+            schema = components[schema["$ref"].rsplit("/", 1)[-1]]
+        else:  # Optional[X]: the non-null alternative describes the value when there is one
+            options = [o for o in schema["anyOf"] if o.get("type") != "null"]
+            if value is None or not options:
+                return
+            schema = options[0]
+    if isinstance(value, dict) and "properties" in schema:
+        assert set(value) == set(schema["properties"]), where
+        for key, item in value.items():
+            schema_keys_match(item, schema["properties"][key], components, f"{where}.{key}")
+    elif isinstance(value, list) and "items" in schema:
+        for n, item in enumerate(value):
+            schema_keys_match(item, schema["items"], components, f"{where}[{n}]")
+
+
+def test_check_json_is_described_by_the_published_schema(env):
+    client, archive = env["client"], env["archive"]
+    openapi = client.get("/openapi.json").json()
+    components = openapi["components"]["schemas"]
+    check = openapi["paths"]["/api/check"]["post"]["responses"]["200"]["content"]["application/json"]["schema"]
+    assert {"document", "similarity", "evidence", "report_id"} <= set(components[check["$ref"].rsplit("/", 1)[-1]]["properties"])
+    docs, _ = archive.store.list_documents(q="huyết áp")
+    items = [("para", line) for line in archive.store.get_document(docs[0].id).text.splitlines() if line.strip()]
+    path = make_txt(env["files"] / "ban-sao-schema.txt", "\n".join(text for _, text in items))
+    with open(path, "rb") as fh:
+        report = client.post("/api/check", files={"file": ("ban-sao.txt", fh)}, headers=auth(REVIEWER)).json()
+    assert report["similarity"]["sources"] and report["similarity"]["sources"][0]["matches"]  # nested objects seen
+    schema_keys_match(report, check, components)
+    saved = openapi["paths"]["/api/reports/{report_id}"]["get"]["responses"]["200"]["content"]["application/json"]
+    schema_keys_match(client.get(f"/api/reports/{report['report_id']}", headers=auth(REVIEWER)).json(),
+                      saved["schema"], components)
 
 
 @pytest.mark.parametrize("name,content,status,code", [

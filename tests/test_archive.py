@@ -11,9 +11,9 @@ from pathlib import Path
 import pytest
 
 from indexing.archive import Archive
-from indexing.config import get_settings
+from indexing.config import Settings, get_settings
 from indexing.errors import IndexMismatchError, InputError, NotFoundError
-from indexing.pipeline import parse_document
+from indexing.parse import parse_document
 from indexing.store import DocMeta
 
 pytestmark = pytest.mark.slow
@@ -26,6 +26,11 @@ ZALO = "archive/tram-y-te-zalo-tang-huyet-ap.md"
 NOTEBOOK = "archive/tang-huyet-ap-so-theo-doi.md"
 FRACTIONS = "archive/toan4-phan-so-bang-giay.md"
 HANDWASHING = "archive/mam-non-rua-tay.md"
+
+
+def dicts(items) -> list[dict]:
+    """Search / similar results in their JSON form, as the API returns them."""
+    return [item.to_dict() for item in items]
 
 
 @pytest.fixture(scope="module")
@@ -47,7 +52,7 @@ def scratch(demo, tmp_path, embedder):
     """A copy of the demo archive (SQLite + FAISS files) that a test may change freely."""
     archive, ids = demo
     archive.store.close()  # checkpoint-free copy: no connection of this thread holds the files open
-    shutil.copytree(archive.data_dir, tmp_path / "data")
+    shutil.copytree(archive.settings.data_dir, tmp_path / "data")
     return Archive(get_settings(data_dir=tmp_path / "data"), embedder=embedder), ids
 
 
@@ -117,10 +122,10 @@ SUBMISSIONS = sorted(rel for rel, label in LABELS["docs"].items() if label["role
 def test_check_matches_labels_and_never_stores(demo, rel):
     archive, ids = demo
     before = counts(archive)
-    report = archive.check_file(DEMO / rel)
+    report = archive.check_file(DEMO / rel).to_dict()
     assert counts(archive) == before
     expected_outcome(ids, rel, report["similarity"])
-    text = parse_document(DEMO / rel).text
+    text = parse_document(DEMO / rel, Settings()).text
     matches = [m for s in report["similarity"]["sources"] for m in s["matches"]]
     for m in matches:
         assert m["text"] == text[m["start"]:m["end"]]
@@ -135,9 +140,9 @@ def test_check_excluding_the_source_itself(demo):
     """Re-checking a stored document against the rest of the archive does not find itself."""
     archive, ids = demo
     doc = archive.read(DEMO / FRACTIONS)
-    alone = archive.check_document(doc)["similarity"]
+    alone = archive.check_document(doc).to_dict()["similarity"]
     assert alone["sources"][0]["doc_id"] == ids[FRACTIONS] and alone["verdict"] == "duplicate"
-    excluded = archive.check_document(doc, exclude=ids[FRACTIONS])["similarity"]
+    excluded = archive.check_document(doc, exclude=ids[FRACTIONS]).to_dict()["similarity"]
     assert ids[FRACTIONS] not in {s["doc_id"] for s in excluded["sources"]}
     assert excluded["verdict"] == "original"
 
@@ -159,7 +164,7 @@ def query_words(query: str) -> set[str]:
 def test_keyword_search_groups_by_document_and_highlights_query_words(demo):
     archive, ids = demo
     query = "băng giấy phân số"
-    hits = archive.search(query, k=5)
+    hits = dicts(archive.search(query, k=5))
     assert hits[0]["doc_id"] == ids[FRACTIONS]
     assert len({h["doc_id"] for h in hits}) == len(hits) <= 5
     assert hits[0]["passages"] > 1  # several passages of one document fold into one hit
@@ -176,7 +181,7 @@ def test_semantic_search_finds_a_document_sharing_no_word_with_the_query(demo):
     archive, ids = demo
     query = "toddlers wash hands with soap"
     assert archive.store.keyword_search(query) == []
-    hits = archive.search(query, k=3)
+    hits = dicts(archive.search(query, k=3))
     assert hits[0]["doc_id"] == ids[HANDWASHING]
     assert hits[0]["highlights"] == []
     assert all(hits[0]["similarity"] > hit["similarity"] for hit in hits[1:])
@@ -184,28 +189,28 @@ def test_semantic_search_finds_a_document_sharing_no_word_with_the_query(demo):
 
 def test_search_filters_by_year_and_field(demo):
     archive, ids = demo
-    in_2022 = archive.search("huyết áp", year=2022)
+    in_2022 = dicts(archive.search("huyết áp", year=2022))
     assert in_2022[0]["doc_id"] == ids[ZALO]
     assert {h["year"] for h in in_2022} == {2022}
-    health = archive.search("huyết áp", field="Y tế cơ sở")
+    health = dicts(archive.search("huyết áp", field="Y tế cơ sở"))
     assert {h["doc_id"] for h in health} == {ids[ZALO], ids[NOTEBOOK]}
-    assert archive.search("huyết áp", year=2005) == []
+    assert dicts(archive.search("huyết áp", year=2005)) == []
 
 
 def test_search_needs_a_query(demo):
     with pytest.raises(InputError, match="nội dung cần tìm"):
-        demo[0].search("   ")
+        dicts(demo[0].search("   "))
 
 
 def test_similar_pairs_the_two_hypertension_documents(demo):
     archive, ids = demo
-    similar = archive.similar(ids[ZALO], k=3)
+    similar = dicts(archive.similar(ids[ZALO], k=3))
     assert similar[0]["doc_id"] == ids[NOTEBOOK]
     assert ids[ZALO] not in {s["doc_id"] for s in similar}
     assert similar[0]["similarity"] > similar[1]["similarity"]
-    assert archive.similar(ids[NOTEBOOK], k=1)[0]["doc_id"] == ids[ZALO]
+    assert dicts(archive.similar(ids[NOTEBOOK], k=1))[0]["doc_id"] == ids[ZALO]
     with pytest.raises(NotFoundError):
-        archive.similar("khongtontai")
+        dicts(archive.similar("khongtontai"))
 
 
 # --- delete, reindex, recovery, model mismatch ---------------------------------------------------
@@ -220,9 +225,9 @@ def test_delete_removes_document_and_vectors(scratch, embedder):
     assert counts(archive) == (docs - 1, passages - own, vectors - own)
     with pytest.raises(NotFoundError):
         archive.store.get_document(doc_id)
-    assert doc_id not in {h["doc_id"] for h in archive.search("nhóm Zalo nhắc lịch tái khám tăng huyết áp")}
+    assert doc_id not in {h["doc_id"] for h in dicts(archive.search("nhóm Zalo nhắc lịch tái khám tăng huyết áp"))}
     # The saved index agrees: a fresh process sees the smaller index without rebuilding.
-    reopened = Archive(get_settings(data_dir=archive.data_dir), embedder=embedder)
+    reopened = Archive(get_settings(data_dir=archive.settings.data_dir), embedder=embedder)
     assert reopened.index.ntotal == vectors - own
     with pytest.raises(NotFoundError):
         archive.delete(doc_id)
@@ -231,20 +236,20 @@ def test_delete_removes_document_and_vectors(scratch, embedder):
 def test_reindex_rebuilds_identical_search_results(scratch):
     archive, _ = scratch
     queries = ["huyết áp", "rửa tay cho trẻ mầm non", "hóa đơn điện tử"]
-    before = [archive.search(q) for q in queries]
+    before = [dicts(archive.search(q)) for q in queries]
     assert archive.reindex() == archive.store.count_passages()
-    assert [archive.search(q) for q in queries] == before
+    assert [dicts(archive.search(q)) for q in queries] == before
 
 
 def test_missing_faiss_files_are_rebuilt_on_open(scratch, embedder):
     archive, _ = scratch
-    before = archive.search("sổ theo dõi huyết áp cá nhân")
-    for f in archive.index_dir.iterdir():
+    before = dicts(archive.search("sổ theo dõi huyết áp cá nhân"))
+    for f in archive.settings.index_dir.iterdir():
         f.unlink()
-    reopened = Archive(get_settings(data_dir=archive.data_dir), embedder=embedder)
+    reopened = Archive(get_settings(data_dir=archive.settings.data_dir), embedder=embedder)
     assert reopened.index.ntotal == reopened.store.count_passages()
-    assert {f.name for f in archive.index_dir.iterdir()} >= {"passages.faiss", "manifest.json"}
-    assert reopened.search("sổ theo dõi huyết áp cá nhân") == before
+    assert {f.name for f in archive.settings.index_dir.iterdir()} >= {"passages.faiss", "manifest.json"}
+    assert dicts(reopened.search("sổ theo dõi huyết áp cá nhân")) == before
 
 
 class OtherModel:
@@ -266,7 +271,7 @@ class OtherModel:
 def test_archive_built_with_another_model_is_refused(scratch, embedder):
     archive, _ = scratch
     before = (archive.store.count_documents(), archive.store.count_passages())
-    other = Archive(get_settings(data_dir=archive.data_dir), embedder=OtherModel(embedder))
+    other = Archive(get_settings(data_dir=archive.settings.data_dir), embedder=OtherModel(embedder))
     with pytest.raises(IndexMismatchError, match="model_id"):
         other.index
     with pytest.raises(IndexMismatchError):
@@ -279,4 +284,4 @@ def test_archive_built_with_another_model_is_refused(scratch, embedder):
 def test_search_for_something_unrelated_returns_nothing(demo):
     archive, _ = demo
     assert archive.store.keyword_search("weather forecast tomorrow") == []
-    assert archive.search("weather forecast tomorrow", k=5) == []
+    assert dicts(archive.search("weather forecast tomorrow", k=5)) == []

@@ -54,8 +54,8 @@ def test_demo_users_are_idempotent(db):
 
 
 def test_session_cookie_signature_and_expiry(tmp_path):
-    secret = load_secret(tmp_path)
-    assert load_secret(tmp_path) == secret  # generated once, then reused
+    secret = load_secret(tmp_path / "service.secret")
+    assert load_secret(tmp_path / "service.secret") == secret  # generated once, then reused
     assert (tmp_path / "service.secret").stat().st_mode & 0o077 == 0
     signer = SessionSigner(secret, max_age_s=60)
     value = signer.sign(42)

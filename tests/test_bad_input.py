@@ -10,14 +10,14 @@ from pathlib import Path
 
 import pytest
 
-import indexing.extract
-import indexing.pipeline
+import indexing.extract.pdf
+import indexing.parse
+from bench.render_documents import make_docx, make_pdf, make_txt
 from indexing.archive import Archive
 from indexing.config import Settings
 from indexing.errors import InputError, SangkienError, TooLargeError, UnsupportedFormatError
-from indexing.normalize import legacy_tables
-from indexing.pipeline import parse_document
-from tests.docs_factory import make_docx, make_pdf, make_txt
+from indexing.legacy import load_legacy_tables
+from indexing.parse import parse_document
 
 BODY = (
     "Trong những năm gần đây, nhà trường luôn chú trọng đổi mới phương pháp dạy học. "
@@ -118,7 +118,7 @@ def to_cp1258(text: str) -> bytes:
 
 
 def to_tcvn3(text: str) -> bytes:
-    table = {letter: code for code, letter in legacy_tables()["tcvn3"].items()}
+    table = {letter: code for code, letter in load_legacy_tables(Settings().lexicons_dir).tables["tcvn3"].items()}
     return "".join(table.get(char, char) for char in text).encode("latin-1")
 
 
@@ -180,7 +180,7 @@ def test_archive_refuses_bad_file_and_stores_nothing(name, tmp_path, settings, e
         assert not info.value.message.isascii()
     assert time.perf_counter() - started < 10
     assert archive.store.count_documents() == 0 and archive.store.count_passages() == 0
-    assert not (archive.data_dir / "index").exists()
+    assert not (archive.settings.data_dir / "index").exists()
     assert "root:" not in (info.value.detail or "")  # the external entity was never resolved
 
 
@@ -204,15 +204,15 @@ def test_character_limit(tmp_path):
 
 def test_time_limit_is_checked_between_stages(tmp_path, monkeypatch):
     path = make_txt(tmp_path / "sk.txt", BODY)
-    normalize = indexing.pipeline.normalize_blocks
+    normalize = indexing.parse.normalize_blocks
     detected = []
 
-    def slow_normalize(blocks):
+    def slow_normalize(blocks, legacy):
         time.sleep(0.3)
-        return normalize(blocks)
+        return normalize(blocks, legacy)
 
-    monkeypatch.setattr(indexing.pipeline, "normalize_blocks", slow_normalize)
-    monkeypatch.setattr(indexing.pipeline, "detect_sections", lambda *a: detected.append(a))
+    monkeypatch.setattr(indexing.parse, "normalize_blocks", slow_normalize)
+    monkeypatch.setattr(indexing.parse, "detect_sections", lambda *a: detected.append(a))
     with pytest.raises(TooLargeError, match="thời gian cho phép"):
         parse_document(path, Settings(data_dir=tmp_path, max_seconds_per_document=0.2))
     assert detected == []  # gave up before the next stage
@@ -222,7 +222,7 @@ def test_time_limit_stops_reading_pdf_pages(tmp_path, monkeypatch):
     names = ["một", "hai", "ba", "bốn", "năm", "sáu", "bảy", "tám"]  # not digits: those mark running headers
     items = [item for name in names for item in (("para", f"Nội dung phần {name}: {BODY}"), ("pagebreak",))]
     path = make_pdf(tmp_path / "sk.pdf", items)
-    read = indexing.extract._pdf_lines
+    read = indexing.extract.pdf._pdf_lines
     pages_read = []
 
     def slow_page(page, number):
@@ -230,7 +230,7 @@ def test_time_limit_stops_reading_pdf_pages(tmp_path, monkeypatch):
         time.sleep(0.1)
         return read(page, number)
 
-    monkeypatch.setattr(indexing.extract, "_pdf_lines", slow_page)
+    monkeypatch.setattr(indexing.extract.pdf, "_pdf_lines", slow_page)
     assert "Nội dung phần tám: " + BODY in parse_document(path, Settings(data_dir=tmp_path)).text and len(pages_read) == 8
     pages_read.clear()
     with pytest.raises(TooLargeError, match="thời gian cho phép"):

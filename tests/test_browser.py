@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.docs_factory import make_docx
+from bench.render_documents import make_docx
 
 pytestmark = pytest.mark.slow
 

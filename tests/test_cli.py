@@ -18,9 +18,10 @@ import pytest
 import yaml
 from typer.testing import CliRunner
 
-from indexing.pipeline import parse_document
+from bench.render_documents import make_docx, make_pdf, make_txt
+from indexing.config import Settings
+from indexing.parse import parse_document
 from service.cli import app
-from tests.docs_factory import make_docx, make_pdf, make_txt
 
 pytestmark = pytest.mark.slow
 
@@ -230,7 +231,7 @@ def test_check_json_contract_and_verdicts(cli, demo_dir, submission_files, name,
     assert result.exit_code == 0, result.stderr
     report = json.loads(result.stdout)
     assert listing(cli, data)["total"] == before  # checking never stores the file
-    assert_contract(report, parse_document(path).text)
+    assert_contract(report, parse_document(path, Settings()).text)
     assert report["document"]["template"] == label["template"]
 
     sim = report["similarity"]

@@ -100,9 +100,9 @@ def assert_archive_sound(data_dir: Path, embedder, expected_docs: int, *, saved_
     assert len(hashes) == len(set(hashes)) == expected_docs
     archive = Archive(Settings(data_dir=data_dir), embedder=embedder)
     if saved_index_current:
-        assert index_consistent(archive.store, VectorIndex.load(archive.index_dir, archive.manifest()))
+        assert index_consistent(archive.store, VectorIndex.load(archive.settings.index_dir, archive.manifest()))
     assert index_consistent(archive.store, archive.index)
-    assert index_consistent(archive.store, VectorIndex.load(archive.index_dir, archive.manifest()))
+    assert index_consistent(archive.store, VectorIndex.load(archive.settings.index_dir, archive.manifest()))
     return archive
 
 
@@ -134,7 +134,7 @@ def test_readers_check_files_while_a_writer_imports(tmp_path, embedder):
     def reader():
         try:
             while True:
-                reports.append(archive.check_file(submission))
+                reports.append(archive.check_file(submission).to_dict())
                 if not writing.is_set():
                     return
         except BaseException as exc:
@@ -149,7 +149,7 @@ def test_readers_check_files_while_a_writer_imports(tmp_path, embedder):
     assert errors == []
     assert len(reports) >= 3 and all("similarity" in report for report in reports)
     assert archive.store.count_documents() == 6
-    assert_archive_sound(archive.data_dir, embedder, expected_docs=6, saved_index_current=True)
+    assert_archive_sound(archive.settings.data_dir, embedder, expected_docs=6, saved_index_current=True)
 
 
 # --- processes -----------------------------------------------------------------------------------------
@@ -205,7 +205,7 @@ def test_crash_after_store_commit_is_repaired_on_next_open(tmp_path, monkeypatch
     docs = write_initiatives(tmp_path / "docs", range(3))
     archive = Archive(Settings(data_dir=data_dir), embedder=HashEmbedder())
     archive.add_file(docs[0])
-    saved_before = (archive.index_dir / INDEX_FILE).read_bytes()
+    saved_before = (archive.settings.index_dir / INDEX_FILE).read_bytes()
 
     def crash(self, directory):
         raise OSError("power cut")
@@ -217,13 +217,13 @@ def test_crash_after_store_commit_is_repaired_on_next_open(tmp_path, monkeypatch
 
     # The document is committed, the index on disk is the old one: out of step.
     assert archive.store.count_documents() == 2
-    assert (archive.index_dir / INDEX_FILE).read_bytes() == saved_before
+    assert (archive.settings.index_dir / INDEX_FILE).read_bytes() == saved_before
     reopened = Archive(Settings(data_dir=data_dir), embedder=HashEmbedder())
-    stale = VectorIndex.load(reopened.index_dir, reopened.manifest())
+    stale = VectorIndex.load(reopened.settings.index_dir, reopened.manifest())
     assert not index_consistent(reopened.store, stale)
 
     assert index_consistent(reopened.store, reopened.index)  # rebuilt from SQLite on open
-    assert index_consistent(reopened.store, VectorIndex.load(reopened.index_dir, reopened.manifest()))
+    assert index_consistent(reopened.store, VectorIndex.load(reopened.settings.index_dir, reopened.manifest()))
     second_id = next(d.id for d in reopened.store.list_documents()[0] if d.path.endswith("sk01.txt"))
     scores, ids = reopened.index.search(HashEmbedder().encode_passages([initiative(1)]), 1)
     assert reopened.store.passages_by_ids(ids[0])[0].doc_id == second_id
@@ -284,6 +284,6 @@ def test_reader_sees_documents_another_writer_added_since_it_loaded(tmp_path):
     added = writer.add_file(files[1])
     assert reader.index.ntotal == writer.store.count_passages()
     hits = reader.search(initiative(1)[:200], k=3)
-    assert added.doc_id in {h["doc_id"] for h in hits}
+    assert added.doc_id in {h.doc_id for h in hits}
     writer.delete(added.doc_id)
     assert reader.index.ntotal == reader.store.count_passages()

@@ -3,15 +3,18 @@ from __future__ import annotations
 
 import pytest
 
+from indexing.config import Settings
 from indexing.document import Block, Document, Section
 from indexing.errors import InputError
-from models.evidence import analyze_evidence, load_lexicon
+from indexing.evidence import analyze_evidence, load_lexicon
+
+LEXICON = load_lexicon(Settings().lexicons_dir)
 
 
 def build_doc(items, missing_sections=()) -> Document:
     """items: (heading, level, kind, body lines). Body lines containing " | " become table rows."""
     blocks, sections, stack = [], [], []
-    for heading, level, kind, lines in items:
+    for heading, level, _kind, lines in items:
         blocks.append(Block(heading, kind="heading", heading_level=level))
         blocks.extend(Block(line, kind="table_row" if " | " in line else "paragraph") for line in lines)
     offsets, pos = [], 0
@@ -35,7 +38,7 @@ def build_doc(items, missing_sections=()) -> Document:
 
 
 def judge(kind, *lines, heading="1. Mục thử"):
-    report = analyze_evidence(build_doc([(heading, 2, kind, list(lines))]))
+    report = analyze_evidence(build_doc([(heading, 2, kind, list(lines))]), LEXICON)
     assert len(report.sections) == 1
     return report.sections[0]
 
@@ -217,7 +220,7 @@ def test_parent_is_judged_with_children_and_says_so():
             "Còn rụt rè | 24 | 75,0",
         ]),
     ])
-    report = analyze_evidence(doc)
+    report = analyze_evidence(doc, LEXICON)
     by_heading = {s.heading: s for s in report.sections}
     assert by_heading["2. Thực trạng"].status == "present"
     assert any("mục con" in f for f in by_heading["2. Thực trạng"].findings)
@@ -230,9 +233,9 @@ def test_sections_without_claims_are_skipped_and_json_shape():
         ("1. Cơ sở lý luận", 2, "theory", ["Theo tâm lý học, trẻ học qua bắt chước."]),
         ("2. Kết quả đạt được", 2, "results", ["Học sinh tiến bộ vượt bậc."]),
     ])
-    report = analyze_evidence(doc)
+    report = analyze_evidence(doc, LEXICON)
     assert [s.heading for s in report.sections] == ["2. Kết quả đạt được"]
-    assert report.to_json() == [{
+    assert [s.to_dict() for s in report.sections] == [{
         "heading": "2. Kết quả đạt được", "kind": "results", "status": "missing",
         "findings": report.sections[0].findings, "suggestions": report.sections[0].suggestions,
     }]
@@ -249,14 +252,14 @@ def test_document_checks_when_form_is_complete():
         ("3. Theo ý kiến của tổ chức đã áp dụng", 2, "benefits",
          ["Hiệu trưởng nhà trường đã ký văn bản xác nhận kết quả áp dụng."]),
     ])
-    report = analyze_evidence(doc)
+    report = analyze_evidence(doc, LEXICON)
     assert report.document_suggestions == []
     assert any("áp dụng lần đầu" in f and "05/9/2023" in f for f in report.document_findings)
 
 
 def test_document_checks_report_gaps_and_missing_sections():
     doc = build_doc([("1. Kết quả", 2, "results", ["Kết quả tốt."])], missing_sections=["Khả năng áp dụng"])
-    report = analyze_evidence(doc)
+    report = analyze_evidence(doc, LEXICON)
     joined = " ".join(report.document_suggestions)
     assert "ngày sáng kiến được áp dụng lần đầu" in joined
     assert "xác nhận" in joined
@@ -268,21 +271,21 @@ def test_broken_lexicon_raises_input_error(tmp_path):
     bad = tmp_path / "evidence.yaml"
     bad.write_text("profiles_by_kind: [\n", encoding="utf-8")
     with pytest.raises(InputError):
-        load_lexicon(bad)
+        load_lexicon(tmp_path)
 
 
 def test_a_distance_range_is_not_a_before_after_comparison():
-    from models.evidence import collect_signals, load_lexicon
+    from indexing.evidence import collect_signals
 
-    lex = load_lexicon()
+    lex = LEXICON
     assert not collect_signals("Học sinh ở các thôn cách trường từ 7 đến 18 km.", lex).comparisons
     assert collect_signals("Tỷ lệ học sinh đọc đúng tăng từ 40% đến 75% sau một học kỳ.", lex).comparisons
 
 
 def test_a_saving_with_its_calculation_is_evidence_and_a_total_is_a_figure():
-    from models.evidence import collect_signals, load_lexicon
+    from indexing.evidence import collect_signals
 
-    lex = load_lexicon()
+    lex = LEXICON
     saving = ("Với 274 người nộp bằng chuyển khoản, mỗi lần đi nộp mất khoảng 2 giờ, "
               "như vậy trong 6 tháng người dân tiết kiệm được khoảng 548 giờ công.")
     assert collect_signals(saving, lex).calculations == [saving]

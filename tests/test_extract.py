@@ -6,11 +6,14 @@ from pathlib import Path
 
 import pytest
 
+from bench.render_documents import make_docx, make_pdf, make_scanned_pdf, make_txt
 from indexing.config import Settings
 from indexing.document import Block
 from indexing.errors import InputError, MissingToolError, TooLargeError, UnsupportedFormatError
 from indexing.extract import decode_text, detect_format, extract
-from tests.docs_factory import make_docx, make_pdf, make_scanned_pdf, make_txt
+from indexing.legacy import load_legacy_tables
+
+LEGACY = load_legacy_tables(Settings().lexicons_dir)
 
 PARA_1 = (
     "Trong những năm gần đây, nhà trường luôn chú trọng đổi mới phương pháp dạy học theo hướng phát huy "
@@ -87,7 +90,7 @@ def test_pdf_rejoins_wrapped_paragraphs_and_drops_running_lines(tmp_path, settin
     result = extract(path, settings=settings)
     got = [(block.kind, squash(block.text), block.page) for block in result.blocks]
     assert got == [(kind, squash(text), page) for kind, text, page in EXPECTED_PDF]
-    assert result.format == "pdf" and result.pages == 3 and result.warnings == []
+    assert result.format == "pdf" and result.warnings == []
     assert [block.bold for block in result.blocks if block.kind == "heading"] == [True] * 4
     assert not any(block.bold for block in result.blocks if block.kind != "heading")
 
@@ -96,7 +99,6 @@ def test_pdf_paragraph_flowing_over_a_page_break_stays_one_block(tmp_path, setti
     long_para = " ".join([PARA_2, PARA_1, PARA_3] * 4)
     path = make_pdf(tmp_path / "long.pdf", [("para", PARA_1), ("para", long_para), ("para", PARA_3)])
     result = extract(path, settings=settings)
-    assert result.pages == 2
     assert [squash(block.text) for block in result.blocks] == [PARA_1, squash(long_para), PARA_3]
     assert [block.page for block in result.blocks] == [1, 1, 2]
 
@@ -104,7 +106,6 @@ def test_pdf_paragraph_flowing_over_a_page_break_stays_one_block(tmp_path, setti
 def test_scanned_pages_are_reported_one_by_one(tmp_path, settings):
     path = make_scanned_pdf(tmp_path / "mixed.pdf", pages=4, text_pages=(1, 2))
     result = extract(path, settings=settings)
-    assert result.pages == 4
     assert [block.page for block in result.blocks] == [1, 2]
     assert len(result.warnings) == 1
     assert "3, 4" in result.warnings[0] and "OCR" in result.warnings[0]
@@ -291,13 +292,13 @@ def test_utf16_text_with_bom(tmp_path, settings):
 
 
 def test_text_encodings_are_guessed_with_a_warning():
-    assert decode_text("Đổi mới".encode("utf-8-sig")) == ("Đổi mới", [])
-    assert decode_text("Đổi mới".encode("utf-16-le")) == ("Đổi mới", [])
+    assert decode_text("Đổi mới".encode("utf-8-sig"), LEGACY) == ("Đổi mới", [])
+    assert decode_text("Đổi mới".encode("utf-16-le"), LEGACY) == ("Đổi mới", [])
     # Windows-1258 writes tone marks as combining characters after the base letter.
     legacy = "Thư\u0323c hiê\u0323n đu\u0301ng quy tri\u0300nh"
-    text, warnings = decode_text(legacy.encode("cp1258"))
+    text, warnings = decode_text(legacy.encode("cp1258"), LEGACY)
     assert text == legacy and "Windows-1258" in warnings[0]
-    text, warnings = decode_text("Giải pháp hữu ích cho đơn vị ".encode() + b"\xff")
+    text, warnings = decode_text("Giải pháp hữu ích cho đơn vị ".encode() + b"\xff", LEGACY)
     assert text.startswith("Giải pháp hữu ích") and "UTF-8" in warnings[0]
 
 
@@ -382,5 +383,5 @@ def test_plain_text_joins_only_hard_wrapped_lines(tmp_path, settings):
 def test_plain_text_lettered_subheading_is_not_a_continuation(tmp_path):
     path = tmp_path / "bao_cao.txt"
     path.write_text("4. Mô tả sáng kiến\na. Khái quát đặc điểm, tình hình đơn vị\nĐơn vị có 25 công chức.\n", encoding="utf-8")
-    texts = [b.text for b in extract(path).blocks]
+    texts = [b.text for b in extract(path, Settings()).blocks]
     assert texts == ["4. Mô tả sáng kiến", "a. Khái quát đặc điểm, tình hình đơn vị", "Đơn vị có 25 công chức."]

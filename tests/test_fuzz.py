@@ -10,15 +10,17 @@ import pytest
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
+from bench.render_documents import make_docx, make_pdf
 from indexing.chunking import make_passages
 from indexing.config import Settings
 from indexing.document import Block, Document
 from indexing.errors import InputError, SangkienError
 from indexing.extract import extract
-from indexing.normalize import normalize_blocks
-from indexing.pipeline import join_blocks, parse_document
+from indexing.legacy import load_legacy_tables
+from indexing.parse import join_blocks, parse_document
 from indexing.sections import detect_sections
-from tests.docs_factory import make_docx, make_pdf
+from indexing.templates import load_templates
+from indexing.vietnamese import normalize_blocks
 
 VIETNAMESE_MARKS = "ăâđêôơưĩũạảấầẩẫậắằẳẵặẹẻẽếềểễệỉịọỏốồổỗộớờởỡợụủứừửữựỳỵỷỹ"
 
@@ -182,9 +184,9 @@ BLOCKS = st.lists(
 
 
 def build_document(blocks: list[Block]) -> Document:
-    normalised, warnings = normalize_blocks(blocks)
+    normalised, warnings = normalize_blocks(blocks, load_legacy_tables(Settings().lexicons_dir))
     text, offsets = join_blocks(normalised)
-    detected = detect_sections(normalised, text, offsets)
+    detected = detect_sections(normalised, text, offsets, load_templates(Settings().templates_dir))
     return Document(text=text, blocks=normalised, block_offsets=offsets, format="txt",
                     template=detected.template, sections=detected.sections, warnings=warnings)
 

@@ -4,10 +4,9 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
+from indexing.document import Passage
 from indexing.matching import (
-    ArchiveStats,
     Candidate,
-    PassageRef,
     assess,
     boilerplate_mask,
     compare_documents,
@@ -16,6 +15,7 @@ from indexing.matching import (
     order_consistent,
     passage_weights,
 )
+from indexing.stats import ArchiveStats
 
 DIM = 48
 
@@ -83,7 +83,7 @@ def build(sections: list[tuple[str, list[str]]], kinds: dict[str, str] | None = 
         pos += len(heading) + 1
         for para in paragraphs:
             kind = (kinds or {}).get(heading, "solution" if "Giải pháp" in heading else "other")
-            passages.append(PassageRef(para, pos, pos + len(para), heading, kind))
+            passages.append(Passage(para, pos, pos + len(para), None, heading, kind))
             lines.append(para)
             pos += len(para) + 1
     return "\n".join(lines), passages
@@ -265,7 +265,7 @@ def test_partial_copy_names_copied_section_and_assess_ranks_sources(source, stat
     top = report.sources[0]
     assert top.verdict == "partial" and top.copied_sections == ["1. Lí do chọn sáng kiến"]
     assert 0 < report.score < 0.5
-    payload = report.as_dict()
+    payload = report.to_dict()
     assert set(payload) == {"score", "verdict", "sources"}
     assert set(payload["sources"][0]) == {"doc_id", "title", "year", "unit", "verdict", "coverage", "score", "copied_sections", "matches"}
     assert set(payload["sources"][0]["matches"][0]) == {
@@ -291,5 +291,5 @@ def test_original_submission(source, stats):
 def test_national_motto_and_form_title_are_boilerplate():
     text = "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM\nĐộc lập – Tự do – Hạnh phúc\nBẢN MÔ TẢ SÁNG KIẾN\nTrẻ tự rửa tay."
     assert content_text(text).split() == ["Trẻ", "tự", "rửa", "tay."]
-    weights = passage_weights([PassageRef(text[:-16], 0, len(text) - 16, None, None)])
+    weights = passage_weights([Passage(text[:-16], 0, len(text) - 16, None, None, None)])
     assert weights.tolist() == [0.0]

@@ -5,9 +5,15 @@ from pathlib import Path
 
 import pytest
 
+from indexing.config import Settings
 from indexing.document import Block, Document
 from indexing.errors import SangkienError
-from indexing.sections import detect_sections, fold, guess_title, load_templates
+from indexing.sections import detect_sections
+from indexing.templates import load_templates
+from indexing.text import fold
+from indexing.title import guess_title
+
+TEMPLATES = load_templates(Settings().templates_dir)
 
 PARA = "Trong năm học vừa qua, tập thể giáo viên đã cùng nhau trao đổi, thử nghiệm và rút kinh nghiệm sau mỗi tháng."
 
@@ -76,7 +82,7 @@ SKKN_DOC = [
 
 def test_skkn_layout_with_table_of_contents_and_bold_headings():
     blocks, text, offsets = build(SKKN_DOC)
-    detection = detect_sections(blocks, text, offsets)
+    detection = detect_sections(blocks, text, offsets, TEMPLATES)
     assert detection.template == "SKKN"
     assert outline(detection) == [
         ("PHẦN I. ĐẶT VẤN ĐỀ", "other", 1),
@@ -101,7 +107,7 @@ def test_skkn_layout_with_table_of_contents_and_bold_headings():
 
 def test_offsets_parents_and_ends():
     blocks, text, offsets = build(SKKN_DOC)
-    sections = detect_sections(blocks, text, offsets).sections
+    sections = detect_sections(blocks, text, offsets, TEMPLATES).sections
     reason = sections[1]
     # The body text (not the table of contents) is the section.
     assert reason.start == text.index("1. Lý do chọn đề tài\n" + PARA)
@@ -151,7 +157,7 @@ T291_DOC = [
 
 def test_t291_markdown_headings_with_plain_subheadings():
     blocks, text, offsets = build(T291_DOC)
-    detection = detect_sections(blocks, text, offsets)
+    detection = detect_sections(blocks, text, offsets, TEMPLATES)
     assert detection.template == "T291"
     assert outline(detection) == [
         ("Tóm tắt sáng kiến", "summary", 1),
@@ -203,7 +209,7 @@ TT18_DOC = [
 
 def test_tt18_form_with_heading_styles_and_inline_fields():
     blocks, text, offsets = build(TT18_DOC)
-    detection = detect_sections(blocks, text, offsets)
+    detection = detect_sections(blocks, text, offsets, TEMPLATES)
     assert detection.template == "TT18"
     assert outline(detection) == [
         ("1. Tên sáng kiến", "form_field", 1),
@@ -228,7 +234,7 @@ def test_tt18_form_with_heading_styles_and_inline_fields():
 
 def test_tt18_title_comes_from_the_name_field():
     blocks, text, offsets = build(TT18_DOC)
-    detection = detect_sections(blocks, text, offsets)
+    detection = detect_sections(blocks, text, offsets, TEMPLATES)
     doc = Document(text=text, blocks=blocks, block_offsets=offsets, format="docx", sections=detection.sections)
     assert guess_title(doc) == "Sổ theo dõi tiêm chủng bằng bảng tính dùng chung tại trạm y tế xã"
     doc.metadata["title"] = "Tiêu đề trong thuộc tính tệp"
@@ -260,7 +266,7 @@ BCMT_DOC = [
 
 def test_bcmt_report_with_lettered_parts_and_bullet_headings():
     blocks, text, offsets = build(BCMT_DOC)
-    detection = detect_sections(blocks, text, offsets)
+    detection = detect_sections(blocks, text, offsets, TEMPLATES)
     assert detection.template == "BCMT"
     assert outline(detection) == [
         ("1. Tên sáng kiến", "form_field", 1),
@@ -287,7 +293,7 @@ def test_text_that_follows_no_template():
         "Điều 2. Hiệu lực thi hành",
         "Thông tư này có hiệu lực kể từ ngày ký.",
     ])
-    detection = detect_sections(blocks, text, offsets)
+    detection = detect_sections(blocks, text, offsets, TEMPLATES)
     assert detection.template is None
     assert detection.sections == []
     assert detection.missing_sections == []
@@ -295,7 +301,7 @@ def test_text_that_follows_no_template():
 
 def test_titles_from_marker_block_and_first_line():
     blocks, text, offsets = build(SKKN_DOC)
-    detection = detect_sections(blocks, text, offsets)
+    detection = detect_sections(blocks, text, offsets, TEMPLATES)
     doc = Document(text=text, blocks=blocks, block_offsets=offsets, format="pdf", sections=detection.sections)
     assert guess_title(doc) == "MỘT SỐ BIỆN PHÁP GIÚP HỌC SINH LỚP 3 HỌC TỐT PHÉP CHIA CÓ DƯ"
 
@@ -312,7 +318,7 @@ def test_fold_ignores_case_tone_placement_and_i_y():
 
 
 def test_templates_load_with_versions_and_bad_files_are_reported(tmp_path: Path):
-    templates = {t.id: t for t in load_templates()}
+    templates = {t.id: t for t in load_templates(Settings().templates_dir)}
     assert {"T291", "TT18", "BCMT", "SKKN"} <= set(templates)
     assert all(t.version >= 1 and t.name and t.sections for t in templates.values())
     assert [d.name for d in templates["T291"].sections if d.required][:2] == ["Tóm tắt sáng kiến", "Lí do chọn sáng kiến"]
@@ -335,7 +341,7 @@ def test_named_measures_under_markdown_numbering_keep_their_whole_heading():
         heading("4. Hiệu quả", 3),
         PARA,
     ])
-    detection = detect_sections(blocks, text, offsets)
+    detection = detect_sections(blocks, text, offsets, TEMPLATES)
     assert outline(detection) == [
         ("PHẦN II. GIẢI QUYẾT VẤN ĐỀ", "other", 1),
         ("3. Các giải pháp", "solution", 2),
@@ -360,7 +366,7 @@ def test_outline_without_title_is_not_taken_for_the_body():
         "3. Khả năng áp dụng của giải pháp",
         PARA,
     ])
-    sections = detect_sections(blocks, text, offsets).sections
+    sections = detect_sections(blocks, text, offsets, TEMPLATES).sections
     assert [s.heading for s in sections] == [
         "1. Tình trạng giải pháp đã biết",
         "2. Nội dung giải pháp đề nghị công nhận là sáng kiến",
@@ -371,13 +377,14 @@ def test_outline_without_title_is_not_taken_for_the_body():
 
 def test_title_from_inline_name_field_after_form_heading():
     from indexing.document import Block, Document
-    from indexing.pipeline import join_blocks
-    from indexing.sections import detect_sections, guess_title
+    from indexing.parse import join_blocks
+    from indexing.sections import detect_sections
+    from indexing.title import guess_title
 
     blocks = [Block("BÁO CÁO MÔ TẢ SÁNG KIẾN"),
               Block("Tên sáng kiến: Bao quả hồng bằng túi giấy hai lớp tại xã Thụy Hùng."),
               Block("1. Lí do chọn sáng kiến"), Block("Ruồi vàng gây hại nặng trên cây hồng.")]
     text, offsets = join_blocks(blocks)
-    found = detect_sections(blocks, text, offsets)
+    found = detect_sections(blocks, text, offsets, TEMPLATES)
     doc = Document(text=text, blocks=blocks, block_offsets=offsets, format="txt", sections=found.sections)
     assert guess_title(doc) == "Bao quả hồng bằng túi giấy hai lớp tại xã Thụy Hùng"

@@ -16,9 +16,9 @@ from fastapi.testclient import TestClient
 from starlette.routing import Mount
 from starlette.staticfiles import StaticFiles
 
-from service.app import display_name
+from bench.render_documents import make_docx, make_pdf
 from service.limits import CheckSlots, ServiceBusyError, SlidingWindow, TooManyRequestsError
-from tests.docs_factory import make_docx, make_pdf
+from service.uploads import display_name
 from tests.helpers import auth, poll
 
 DEMO = Path(__file__).resolve().parent.parent / "data" / "demo"

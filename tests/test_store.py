@@ -45,7 +45,7 @@ def build(lines, kinds=None):
         sections.append(Section(blocks[h].text, kind, 1, offsets[h], offsets[h] + len(blocks[h].text) + 1, end))
     doc = Document(text=text, blocks=blocks, block_offsets=offsets, format="docx", template="hd291", sections=sections)
     passages = []
-    for i, (b, off) in enumerate(zip(blocks, offsets)):
+    for b, off in zip(blocks, offsets):
         if b.kind == "paragraph":
             sec = next(j for j, s in enumerate(sections) if s.body_start <= off < s.end)
             passages.append(
@@ -192,9 +192,13 @@ def test_keyword_search_escapes_user_input(store, two_docs, query):
     assert isinstance(store.keyword_search(query), list)
 
 
-def test_term_frequency(store, two_docs):
-    freq = store.term_passage_frequency(["toán", "Bón", "không-có"])
-    assert freq == {"toán": 3, "Bón": 2, "không-có": 0}  # three passages say "toán"
+def test_token_statistics_are_kept_by_the_store(store, two_docs):
+    from indexing.stats import ArchiveStats
+
+    docs, _ = store.list_documents()
+    stats = store.token_stats()
+    assert stats == ArchiveStats.from_texts(store.get_document(d.id).text for d in docs)
+    assert stats.n_docs == 2 and stats.token_df["toán"] >= 1 and "không-có" not in stats.token_df
 
 
 def test_iter_vectors_covers_every_passage_in_batches(store, two_docs):

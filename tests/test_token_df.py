@@ -1,15 +1,14 @@
-"""Archive-wide token document frequencies persisted in the store file (`TokenFrequencies`): a fresh
-process must read exactly what tokenising every stored text would give, kept current by writes through
-`Archive` and rebuilt when the store changed behind its back."""
+"""Archive-wide token document frequencies kept by the store (table `token_df`), updated in the same
+transaction as every document write: a fresh process must read exactly what tokenising every stored
+text would give, whoever wrote the store and however a write ended."""
 from __future__ import annotations
 
 import sqlite3
 
-
 from indexing.archive import Archive
 from indexing.config import Settings
-from indexing.matching import ArchiveStats
-from indexing.store import DocMeta
+from indexing.stats import ArchiveStats
+from indexing.store import TOKEN_DF_VERSION, ArchiveStore, DocMeta
 from tests.helpers import HashEmbedder
 
 TEXTS = [
@@ -67,7 +66,7 @@ def test_writes_keep_the_table_current_for_a_fresh_process(tmp_path):
     assert archive.archive_stats().n_docs == 3  # the other process's cache notices the new document
 
 
-def test_store_changed_behind_its_back_triggers_a_rebuild(tmp_path):
+def test_a_store_write_by_other_means_keeps_the_counts_exact(tmp_path):
     # No background documents: these tests compare the archive's own counts with a recount.
     settings = Settings(data_dir=tmp_path / "data", background_dir=tmp_path / "no-background")
     archive = Archive(settings, embedder=HashEmbedder())
@@ -75,13 +74,41 @@ def test_store_changed_behind_its_back_triggers_a_rebuild(tmp_path):
     for p in paths[:2]:
         archive.add_file(p)
     archive.archive_stats()
-    # A store write without the table update, as after a crash between the two.
-    doc = archive.read(paths[2])
-    passages, vectors = archive.embed_document(doc)
-    archive.store.add_document(doc, passages, vectors, DocMeta())
+    # A write straight to the store (bench/, a script): the counts move with it, in its transaction.
+    submission = archive.embed_document(archive.read(paths[2]))
+    archive.store.add_document(submission.doc, submission.passages, submission.vectors, DocMeta())
     stats = Archive(settings, embedder=HashEmbedder()).archive_stats()
     assert stats.n_docs == 3 and stats.token_df == expected(archive).token_df
     assert table(archive) == dict(stats.token_df)
+
+
+def test_a_failed_document_write_leaves_the_counts_untouched(tmp_path):
+    settings = Settings(data_dir=tmp_path / "data", background_dir=tmp_path / "no-background")
+    archive = Archive(settings, embedder=HashEmbedder())
+    paths = write_files(tmp_path)
+    archive.add_file(paths[0])
+    before = table(archive)
+    submission = archive.embed_document(archive.read(paths[1]))
+    wrong_vectors = submission.vectors[:, :10]  # another dimension: refused inside the transaction
+    try:
+        archive.store.add_document(submission.doc, submission.passages, wrong_vectors, DocMeta())
+    except Exception:
+        pass
+    assert table(archive) == before and archive.store.count_documents() == 1
+
+
+def test_an_archive_from_before_the_table_is_counted_once_on_open(tmp_path):
+    settings = Settings(data_dir=tmp_path / "data", background_dir=tmp_path / "no-background")
+    archive = Archive(settings, embedder=HashEmbedder())
+    for path in write_files(tmp_path):
+        archive.add_file(path)
+    truth = dict(expected(archive).token_df)
+    with sqlite3.connect(archive.store.path) as conn:  # as an older version left it
+        conn.execute("DELETE FROM token_df")
+        conn.execute("DELETE FROM meta WHERE key = 'token_df_version'")
+    reopened = ArchiveStore(settings.archive_db)
+    assert reopened.meta_get("token_df_version") == TOKEN_DF_VERSION
+    assert table(archive) == truth
 
 
 def test_background_documents_smooth_the_archive_counts(tmp_path):

@@ -1,4 +1,4 @@
-"""Build real DOCX / PDF / TXT files for tests from a short list of items.
+"""Build real DOCX / PDF / TXT files from a short list of items (for the tests and for bench/ format checks).
 
 Items are tuples:
     ("heading", level, text)   a heading (DOCX "Heading n" style; bold, larger font in PDF)
@@ -59,11 +59,12 @@ def make_pdf(path: Path, items, *, header: str = PDF_HEADER, page_label: str = "
     """A justified A4 document with `header` at the top and `page_label` (e.g. "Trang {n}") at the bottom
     of every page. Paragraphs are told apart by `space_after` and/or `first_line_indent` (points), as
     Word users do; `encrypt` sets a user password."""
+    from xml.sax.saxutils import escape
+
     from reportlab.lib.enums import TA_JUSTIFY
     from reportlab.lib.pagesizes import A4
     from reportlab.lib.styles import ParagraphStyle
     from reportlab.platypus import PageBreak, Paragraph, SimpleDocTemplate
-    from xml.sax.saxutils import escape
 
     _register_fonts()
     body = ParagraphStyle("body", fontName="DejaVuSans", fontSize=11, leading=15, alignment=TA_JUSTIFY,

@@ -1,14 +1,17 @@
-"""File -> Document: extraction, normalisation, section detection. No model is needed here."""
+"""File -> Document: extraction, normalisation, section detection, title. No model is needed here."""
 from __future__ import annotations
 
 import time
 from pathlib import Path
 
-from indexing.config import Settings, get_settings
+from indexing.config import Settings
 from indexing.document import Document
 from indexing.extract import check_deadline, extract
-from indexing.normalize import normalize_blocks
-from indexing.sections import detect_sections, guess_title
+from indexing.legacy import load_legacy_tables
+from indexing.sections import detect_sections
+from indexing.templates import load_templates
+from indexing.title import guess_title
+from indexing.vietnamese import normalize_blocks
 
 
 def join_blocks(blocks) -> tuple[str, list[int]]:
@@ -21,15 +24,14 @@ def join_blocks(blocks) -> tuple[str, list[int]]:
     return "\n".join(parts), offsets
 
 
-def parse_document(path: str | Path, settings: Settings | None = None) -> Document:
-    settings = settings or get_settings()
+def parse_document(path: str | Path, settings: Settings) -> Document:
     deadline = time.monotonic() + settings.max_seconds_per_document
-    extraction = extract(Path(path), settings=settings, deadline=deadline)
+    extraction = extract(Path(path), settings, deadline)
     check_deadline(deadline, settings)
-    blocks, warnings = normalize_blocks(extraction.blocks)
+    blocks, warnings = normalize_blocks(extraction.blocks, load_legacy_tables(settings.lexicons_dir))
     check_deadline(deadline, settings)
     text, offsets = join_blocks(blocks)
-    detected = detect_sections(blocks, text, offsets)
+    detected = detect_sections(blocks, text, offsets, load_templates(settings.templates_dir))
     check_deadline(deadline, settings)
     doc = Document(
         text=text,

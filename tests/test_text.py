@@ -7,24 +7,24 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from models.segmenter import sent_tokenize, sentence_spans, syllables, word_tokenize
+from indexing.text import all_caps, fold, parse_numbering, sentence_spans, split_sentences, tokens
 
 
-def test_import_is_lazy_and_model_works_offline():
+def sent_tokenize(text: str) -> list[str]:
+    return [text[s:e] for s, e in sentence_spans(text)]
+
+
+def test_import_is_lazy_and_sentences_work_offline():
     code = (
-        "import sys, models.segmenter as s, indexing.normalize\n"
+        "import sys, indexing.text as t, indexing.vietnamese, indexing.parse\n"
         "assert 'underthesea' not in sys.modules and 'torch' not in sys.modules\n"
-        "print('|'.join(s.word_tokenize('Rèn luyện kỹ năng sống')))\n"
+        "print('|'.join(t.split_sentences('Rèn luyện kỹ năng. Sống tốt')))\n"
+        "text = 'Rèn luyện kỹ năng. Sống tốt.'\n"
+        "print('|'.join(text[s:e] for s, e in t.sentence_spans(text)))\n"
     )
     env = dict(os.environ, HF_HUB_OFFLINE="1", TRANSFORMERS_OFFLINE="1", HF_DATASETS_OFFLINE="1")
     out = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, check=True)
-    assert out.stdout.strip() == "Rèn luyện|kỹ năng|sống"
-
-
-def test_word_tokenize_joins_multi_syllable_words():
-    words = word_tokenize("Giáo viên chủ nhiệm rèn luyện kỹ năng sống cho học sinh tiểu học.")
-    assert "kỹ năng" in words and "học sinh" in words and "giáo viên" in [w.lower() for w in words]
-    assert words[-1] == "."
+    assert out.stdout.split() == ["Rèn", "luyện", "kỹ", "năng.|Sống", "tốt"] + ["Rèn", "luyện", "kỹ", "năng.|Sống", "tốt."]
 
 
 def check_spans(text, spans):
@@ -93,9 +93,25 @@ def test_spans_cover_every_character_of_arbitrary_layouts(parts):
     check_spans(text, sentence_spans(text))
 
 
-def test_syllables_without_model():
-    text = "Sáng kiến “Học mà chơi”: tăng 3,5% (COVID-19)… Nghie\u0302n cu\u031b\u0301u, KỸ NĂNG."
-    assert syllables(text) == [
-        "sáng", "kiến", "học", "mà", "chơi", "tăng", "3,5", "covid-19", "nghiên", "cứu", "kỹ", "năng",
+def test_tokens_are_lower_cased_syllables_and_numbers():
+    text = unicodedata.normalize("NFC", "Sáng kiến “Học mà chơi”: tăng 3,5% (COVID-19)… Nghie\u0302n cu\u031b\u0301u, KỸ NĂNG.")
+    assert tokens(text) == [
+        "sáng", "kiến", "học", "mà", "chơi", "tăng", "3", "5", "covid", "19", "nghiên", "cứu", "kỹ", "năng",
     ]
-    assert all(unicodedata.is_normalized("NFC", s) for s in syllables(text))
+
+
+def test_fold_ignores_case_tone_placement_and_i_y():
+    assert fold("Lí do chọn đề tài") == fold("LÝ DO CHỌN ĐỀ TÀI") == "li do chon đê tai"
+    assert fold("Hoà nhập") == fold("hòa nhập") and fold("thực") != fold("thuc")
+
+
+def test_upper_case_and_heading_numbering():
+    assert all_caps("CƠ SỞ LÝ LUẬN") and not all_caps("UBND xã") and not all_caps("I.", min_letters=3)
+    assert parse_numbering("3.1. Biện pháp 1: Làm thẻ", False).path == (3, 1)
+    assert parse_numbering("Bước 2: Thực hành", False).style == "step"
+    assert parse_numbering("PHẦN MỞ ĐẦU", True).style == "part"
+    assert parse_numbering("b) Đối với học sinh", False).style == "letter"
+
+
+def test_evidence_sentences_split_only_before_a_capital_or_digit():
+    assert split_sentences("Tăng 3,5 lần. Giảm rõ.\nDòng hai; tiếp theo") == ["Tăng 3,5 lần.", "Giảm rõ.", "Dòng hai; tiếp theo"]

@@ -2,7 +2,7 @@
 
 Rules, not a trained model: the dev corpus is small and unseen families are measured, so the
 decisions rest on general cues (figures that are not dates or document numbers, tables, before/after
-comparisons, sample sizes, named applying units) kept in data/lexicons/evidence.yaml.
+comparisons, sample sizes, named applying units) kept in the lexicons folder (evidence.yaml).
 
 Nested sections: a parent (e.g. "2. Thực trạng" with "2.1 ... 2.3", or the TT18 container "Hiệu quả,
 lợi ích thu được") is judged on its whole text, its own body plus its children, because authors often
@@ -11,33 +11,24 @@ put the proof in a sub-section; its findings say so. A child is judged on its ow
 from __future__ import annotations
 
 import re
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 
 import yaml
 
-from indexing.config import DATA_ROOT
 from indexing.document import Document, Section
 from indexing.errors import InputError
+from indexing.report import SectionEvidence
+from indexing.text import split_sentences
 
 STATUSES = ("present", "weak", "missing")
-LEXICON_PATH = DATA_ROOT / "lexicons" / "evidence.yaml"
+LEXICON_FILE = "evidence.yaml"
 
 # A figure: digits with Vietnamese/English separators, an optional range and an optional percent sign.
 _FIGURE = re.compile(r"\d+(?:[.,]\d+)*(?:\s*[–-]\s*\d+(?:[.,]\d+)*)?(?:\s*%)?")
 _NUM = r"\d[\d.,]*(?:\s*[–-]\s*\d[\d.,]*)?\s*%?"
-_SENTENCE_END = re.compile(r"(?<=[.!?;])\s+(?=[\"“(]?[A-ZÀ-ỸĐ0-9-])")
 _MAX_QUOTES = 3
-
-
-@dataclass
-class SectionEvidence:
-    heading: str
-    kind: str
-    status: str  # present | weak | missing
-    findings: list[str] = field(default_factory=list)
-    suggestions: list[str] = field(default_factory=list)
 
 
 @dataclass
@@ -45,9 +36,6 @@ class EvidenceReport:
     sections: list[SectionEvidence] = field(default_factory=list)
     document_findings: list[str] = field(default_factory=list)
     document_suggestions: list[str] = field(default_factory=list)
-
-    def to_json(self) -> list[dict]:
-        return [asdict(s) for s in self.sections]
 
 
 @dataclass
@@ -95,20 +83,14 @@ class Lexicon:
 
 
 @lru_cache(maxsize=4)
-def load_lexicon(path: str | Path = LEXICON_PATH) -> Lexicon:
+def load_lexicon(lexicons_dir: Path) -> Lexicon:
+    """evidence.yaml of the lexicons folder (Settings.lexicons_dir), compiled once per folder."""
+    path = Path(lexicons_dir) / LEXICON_FILE
     try:
         data = yaml.safe_load(Path(path).read_text(encoding="utf-8"))
         return Lexicon(data)
     except (OSError, yaml.YAMLError, KeyError, TypeError, re.error) as exc:
         raise InputError(f"Không đọc được bộ từ vựng minh chứng {path}.", detail=str(exc)) from exc
-
-
-def split_sentences(text: str) -> list[str]:
-    """Lines first (table rows and list items are lines), then sentence ends inside a line."""
-    out = []
-    for line in text.split("\n"):
-        out.extend(s.strip() for s in _SENTENCE_END.split(line) if s.strip())
-    return out
 
 
 def mask_non_evidence(text: str, lex: Lexicon) -> tuple[str, list[str]]:
@@ -272,9 +254,8 @@ def _span_end(doc: Document, index: int) -> int:
     return max([doc.sections[index].end] + [_span_end(doc, c) for c in _children(doc, index)])
 
 
-def judge_section(doc: Document, index: int, lex: Lexicon | None = None) -> SectionEvidence | None:
+def judge_section(doc: Document, index: int, lex: Lexicon) -> SectionEvidence | None:
     """None when the section makes no effectiveness claim (theory, objective, references, ...)."""
-    lex = lex or load_lexicon()
     section = doc.sections[index]
     profile = profile_for(section, lex)
     if profile is None:
@@ -296,7 +277,8 @@ def judge_section(doc: Document, index: int, lex: Lexicon | None = None) -> Sect
         if not doc.text[section.body_start : doc.sections[children[0]].start].strip():
             findings.insert(1, lex.msg("parent_own_body_empty"))
     suggestions = list(lex.suggestions.get(profile, {}).get(status, []))
-    return SectionEvidence(section.heading, section.kind, status, findings, suggestions)
+    return SectionEvidence(heading=section.heading, kind=section.kind, status=status, findings=findings,
+                           suggestions=suggestions)
 
 
 def _document_checks(doc: Document, lex: Lexicon) -> tuple[list[str], list[str]]:
@@ -330,8 +312,7 @@ def _document_checks(doc: Document, lex: Lexicon) -> tuple[list[str], list[str]]
     return findings, suggestions
 
 
-def analyze_evidence(doc: Document, lexicon: Lexicon | None = None) -> EvidenceReport:
-    lex = lexicon or load_lexicon()
+def analyze_evidence(doc: Document, lex: Lexicon) -> EvidenceReport:
     sections = [judged for i in range(len(doc.sections)) if (judged := judge_section(doc, i, lex))]
     findings, suggestions = _document_checks(doc, lex)
     return EvidenceReport(sections, findings, suggestions)
