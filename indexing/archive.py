@@ -23,7 +23,7 @@ from indexing.config import Settings
 from indexing.document import Document, Passage
 from indexing.errors import UNEXPECTED_MESSAGE, InputError, NotFoundError, SangkienError
 from indexing.evidence import analyze_evidence, load_lexicon
-from indexing.matching import VERDICT_RANK, Candidate, assess, compare_documents, count_matching_docs
+from indexing.matching import VERDICT_RANK, Candidate, assess, compare_documents
 from indexing.parse import parse_document
 from indexing.report import CheckReport, PeerMatch, RoundEntry, SearchHit, SimilarDocument, SourceSummary
 from indexing.stats import ArchiveStats, background_stats
@@ -209,30 +209,25 @@ class Archive:
                 self._stats_state = state
             return self._stats
 
-    def find_candidates(self, vectors: np.ndarray, *, exclude: str | None = None):
-        """Nearest archive passages of every submission passage, the archive documents most worth a
-        full comparison, and how many documents each submission passage matches (boilerplate signal)."""
+    def find_candidates(self, vectors: np.ndarray, *, exclude: str | None = None) -> list[str]:
+        """The archive documents most worth a full comparison: ranked by the summed best cosine of the
+        submission passages they answer among each passage's nearest archive passages."""
         index = self.index
         if index.ntotal == 0 or not len(vectors):
-            return [], np.zeros(len(vectors), dtype=int)
+            return []
         k = min(CHECK_NEIGHBOURS, index.ntotal)
         scores, ids = index.search(vectors, k)
         owner = self._owners(ids)
-        doc_ids = np.array([[owner.get(int(i), "") for i in row] for row in ids], dtype=object)
-        if exclude:
-            scores = np.where(doc_ids == exclude, -np.inf, scores)
-        doc_freq = count_matching_docs(scores, doc_ids)
-        # Rank documents by the summed best cosine of the submission passages they answer.
         strength: dict[str, float] = {}
-        for row_scores, row_docs in zip(scores, doc_ids):
+        for row_scores, row_ids in zip(scores, ids):
             best: dict[str, float] = {}
-            for s, d in zip(row_scores, row_docs):
-                if d and s > best.get(d, -1.0):
+            for s, i in zip(row_scores, row_ids):
+                d = owner.get(int(i))
+                if d and d != exclude and s > best.get(d, -1.0):
                     best[d] = float(s)
             for d, s in best.items():
                 strength[d] = strength.get(d, 0.0) + max(0.0, s)
-        ranked = sorted(strength, key=lambda d: -strength[d])[:CHECK_CANDIDATES]
-        return ranked, doc_freq
+        return sorted(strength, key=lambda d: -strength[d])[:CHECK_CANDIDATES]
 
     def _owners(self, ids: np.ndarray) -> dict[int, str]:
         """Passage id -> document id for the ids of a search result (padding skipped)."""
@@ -248,9 +243,9 @@ class Archive:
                          year=stored.year, unit=stored.unit or "")
 
     def compare_with_archive(self, submission: EmbeddedSubmission, *, exclude: str | None = None):
-        ranked, doc_freq = self.find_candidates(submission.vectors, exclude=exclude)
+        ranked = self.find_candidates(submission.vectors, exclude=exclude)
         return assess(submission.passages, submission.vectors, [self.candidate(d) for d in ranked],
-                      stats=self.archive_stats(), sub_text=submission.doc.text, sub_doc_freq=doc_freq)
+                      stats=self.archive_stats(), sub_text=submission.doc.text)
 
     def check_document(self, doc: Document, *, exclude: str | None = None,
                        embedded: EmbeddedSubmission | None = None) -> CheckReport:

@@ -1,26 +1,33 @@
 """Near-duplicate detection between a submission and archive initiatives. Model-free: everything here
 works on passages (text + span + section), their L2-normalised embeddings and archive-wide statistics.
 
-Why several layers: whole-document cosine cannot tell a re-worded duplicate from a new solution on the
-same topic (both sit at 0.97-0.99 with e5-small), and word n-grams miss every re-worded sentence. What
-does separate them is *distinctive* content carried across: a submission passage counts as a
-paraphrase only when it has a close embedding neighbour in the source AND that neighbour shares its
-rare (high-IDF) words - same tools, artefacts, steps. Verbatim copying is found lexically (syllable
-shingles, rapidfuzz for the exact source span). Boilerplate never counts: legal citations, form fields,
-references/appendix sections and passages that many archive documents share.
+The law asks whether the *solution* is new (NĐ 13/2012, TT 18/2013): background legitimately repeats
+(legal basis, current situation, theory, survey and assessment forms), so the verdict rests on how
+much of the submission's solution the source already holds.
 
-Calibrated on the dev families of ../shared with real documents as distractors (`make eval`, bench/eval.py)
-and checked on held-out families written for this project (bench/families):
-re-worded duplicates cover 0.32-0.52 of the submission outside copied sections, same-topic new
-solutions and partial copies at most 0.15, with or without the 71 real distractors in the archive
-(a young archive borrows word statistics from the shipped background documents, see
-`indexing.stats.background_stats`); the threshold is 0.25.
+Passages are matched in layers. Whole-document cosine cannot tell a re-worded duplicate from a new
+solution on the same topic (both sit at 0.97-0.99 with e5-small), and word n-grams miss every re-worded
+sentence. What does separate them is *distinctive* content carried across: a submission passage counts
+as a paraphrase only when it has a close embedding neighbour in the source AND that neighbour shares its
+rare (high-IDF) words - same tools, artefacts, steps - AND it carries enough information of its own
+(a short or generic sentence never counts by itself) AND another match stands next to it (copied
+content moves in blocks, in any order). Verbatim copying is found lexically (syllable shingles,
+rapidfuzz for the exact source span). Boilerplate never counts: legal citations, stock phrases of the
+forms, form fields, references and appendices, and table rows without measured figures (criteria of an
+assessment form, checklists).
+
+Then every submission passage is credited to one source only (its best); archive documents that are
+versions of one initiative (they match the same submission passages) are judged together and all named.
+
+Thresholds are chosen by `make eval` (bench/eval.py, leave-one-family-out on the labelled families) and
+documented in the README ("How the novelty check decides").
 """
 from __future__ import annotations
 
+import difflib
 import re
-from collections import Counter
-from dataclasses import dataclass
+from collections import Counter, defaultdict
+from dataclasses import dataclass, field, replace
 from typing import Iterable, Sequence
 
 import numpy as np
@@ -28,29 +35,40 @@ import numpy as np
 from indexing.document import Passage
 from indexing.report import DocumentVerdict, Match, MatchKind, SimilarityReport, SourceComparison, SourceVerdict
 from indexing.stats import ArchiveStats
-from indexing.text import clause_spans, tokens
+from indexing.text import WORD, clause_spans, tokens
 
 # Section kinds whose text is never evidence of copying: they are filled-in forms, bibliographies or
 # attachments that legitimately repeat across initiatives.
 IGNORED_KINDS = frozenset({"references", "appendix", "form_field"})
+# What a section is for. The solution is what the law judges; outcomes are the author's own results;
+# background (why, for whom, theory, the situation before) may legitimately resemble earlier work.
+BACKGROUND_KINDS = frozenset({"reason", "objective", "scope", "method", "theory", "current_state",
+                              "participants", "recommendation"})
+OUTCOME_KINDS = frozenset({"results", "benefits", "applicability", "discussion", "conclusion"})
 
-# Thresholds (cosines assume multilingual-e5-small passage embeddings).
+# Passage-level thresholds (cosines assume multilingual-e5-small passage embeddings).
 PARAPHRASE_COSINE = 0.89  # embedding neighbour close enough to be the same statement
 PARAPHRASE_LEXICAL = 0.40  # share of the passage's rare-word mass found in that neighbour
 VERBATIM_CONTAINMENT = 0.90  # share of the passage's syllable trigrams found in the source
 NEAR_VERBATIM_CONTAINMENT = 0.60
-COMMON_PASSAGE_DOCS = 3  # a passage matching this many archive documents is boilerplate
-COMMON_PASSAGE_COSINE = 0.90
-DUPLICATE_COVERAGE = 0.25  # coverage of the submission outside copied sections
+# Information a passage must carry to count on its own: rare-word mass (IDF above the genre level,
+# summed over its distinct words). "Kết quả đạt được rất khả quan." carries almost none.
+GENRE_IDF = 1.0
+MIN_INFORMATION = 2.5
+SUPPORT_REACH = 3  # a paraphrase needs another match this many passages away (in any order)
 COPIED_SECTION_SHARE = 0.50  # a section is copied when this share of it is (near-)verbatim
 COPIED_SECTION_MIN_WORDS = 40
-WHOLESALE_COPY_SHARE = 0.60  # copied sections covering this much of the text make a duplicate
 CANDIDATES_PER_PASSAGE = 3  # embedding neighbours among which the lexical check picks the partner
 SHINGLE = 3
+# Two archive documents are versions of one initiative when they match mostly the same passages.
+VERSION_OVERLAP = 0.6
+VERSION_MIN_PASSAGES = 3
 
 # "Nghị định số 45/2020/NĐ-CP", "Thông tư 18/2013/TT-BKHCN", "Luật Giáo dục năm 2019", "Điều 5".
 LEGAL_CITATION = re.compile(
     r"\b\d+/\d{4}/[A-ZĐ]{1,6}(?:-[A-ZĐ]{1,8})*"
+    r"|\b\d+[-/](?:NQ|QĐ|CT|KH|HD|TB|CV)[-/][A-ZĐ][A-Za-zĐđ]{0,8}\b"
+    r"|^\s*Căn cứ\b"
     r"|\b(?:Luật|Bộ luật|Hiến pháp)\s+[A-ZĐÀ-Ỹ][^\n.;,]{0,60}?(?:năm\s+)?\d{4}"
     r"|\b(?:Điều|Khoản)\s+\d+\s+(?:của\s+)?(?:Luật|Nghị định|Thông tư|Quyết định|Nghị quyết)"
 )
@@ -63,26 +81,68 @@ STOCK_PHRASE = re.compile(
     r"|Tôi xin cam đoan[^\n]*",
     re.IGNORECASE | re.MULTILINE,
 )
+# A measured figure in a table row: a percentage, a decimal or a number of two digits or more.
+MEASURED = re.compile(r"\d+(?:[.,]\d+)?\s*%|\d+[.,]\d+|\b\d{2,}\b")
+# Lines of an instrument (an assessment form, a checklist, a questionnaire) rather than of its
+# results: table rows without a measured figure, lines with tick boxes, the form's own title, the
+# formula of a rate ("Tỷ lệ (%) = số ... / tổng số ... × 100").
+INSTRUMENT_LINE = re.compile(
+    r"^[^\n]*[□☐■○◯▢✓][^\n]*$|^\s*PHIẾU\b[^\n]*$|^[^\n=]{3,80}=[^\n]*[×x*/][^\n]*$", re.MULTILINE)
+# Clauses restating what a normative document says ("Thông tư ... quy định ...", "Đề án ... yêu cầu
+# ..."): the legal basis every initiative in a field cites, whether or not a number is given.
+NORMATIVE_CLAUSE = re.compile(
+    r"\b(?:Luật|Nghị định|Thông tư|Quyết định|Nghị quyết|Chỉ thị|Công văn|Kế hoạch|Đề án|Chiến lược|"
+    r"Chương trình giáo dục|Hướng dẫn|Bộ tiêu chí|Điều lệ|Quy chế)\b[^.;\n]{0,160}?"
+    r"\b(?:quy định|ban hành|yêu cầu|hướng dẫn|nhấn mạnh|xác định|giao|phê duyệt|khẳng định|chỉ rõ)\b"
+    r"|\b(?:ban hành|phê duyệt)\b[^.;\n]{0,60}?\b(?:Luật|Nghị định|Thông tư|Quyết định|Nghị quyết|Chỉ thị|"
+    r"Kế hoạch|Đề án|Chiến lược|Chương trình|Hướng dẫn|Bộ tiêu chí)\b"
+    # A standard instrument named with its origin: "Phiếu giám sát ... theo mẫu của Tổ chức Y tế Thế giới",
+    # "phiếu đánh giá gồm 5 tiêu chí dựa trên các chỉ số của Bộ chuẩn".
+    r"|\b(?:[Pp]hiếu|[Bb]ảng kiểm|[Bb]ộ công cụ|[Tt]hang đo|[Bb]ộ tiêu chí|[Bb]ộ chỉ số)\b[^.;\n]{0,120}?"
+    r"\b(?:theo mẫu|của Tổ chức|của Bộ|theo [Hh]ướng dẫn|theo [Qq]uy định|dựa trên|ban hành)")
 
 
-def count_matching_docs(scores: np.ndarray, doc_ids: np.ndarray, threshold: float = COMMON_PASSAGE_COSINE,
-                        exclude: str | None = None) -> np.ndarray:
-    """How many distinct archive documents each submission passage matches above `threshold`.
+@dataclass(frozen=True)
+class VerdictRule:
+    """Document-level thresholds: when a source's matches make it a duplicate or a partial copy."""
 
-    `scores`/`doc_ids` are (n, k) results of a nearest-neighbour search of the submission passages in
-    the whole archive (FAISS inner product); `exclude` drops one document, e.g. the candidate source.
-    """
-    counts = np.zeros(len(scores), dtype=int)
-    for i, (row, ids) in enumerate(zip(scores, doc_ids)):
-        counts[i] = len({d for s, d in zip(row, ids) if s >= threshold and d != exclude})
-    return counts
+    duplicate_solution: float = 0.25  # share of the submission's solution re-worded from the source
+    copied_solution: float = 0.50  # share of the solution copied (near-)verbatim
+    wholesale_copy: float = 0.60  # share of the text in sections copied (near-)verbatim
+    # Absolute amounts, whatever the document's length (councils' usual rules of thumb): a source
+    # supplying this many strong matches, copied words or consecutive identical words is never green.
+    strong_matches: int = 3
+    strong_cosine: float = 0.92  # a paraphrase this close counts as a strong match
+    copied_words: int = 150
+    identical_run: int = 30
 
 
-def boilerplate_mask(text: str) -> list[tuple[int, int]]:
+DEFAULT_RULE = VerdictRule()
+
+
+def role_of(kind: str | None) -> str:
+    if kind in BACKGROUND_KINDS:
+        return "background"
+    if kind in OUTCOME_KINDS:
+        return "outcome"
+    return "solution"  # solution, novelty, summary, an unrecognised or no section
+
+
+def boilerplate_mask(text: str, instruments: bool = True) -> list[tuple[int, int]]:
     """Disjoint, sorted spans of text shared by design, never copied: sentences that cite legal
-    documents and the stock phrases of the forms."""
+    documents or restate them, the stock phrases of the forms and, with `instruments`, the lines and
+    named references of standard assessment instruments. (A solution may well be built around such
+    an instrument: paraphrase detection keeps instrument text, only copy detection leaves it out.)"""
     spans = [(s, e) for s, e in clause_spans(text) if LEGAL_CITATION.search(text[s:e])]
     spans += [m.span() for m in STOCK_PHRASE.finditer(text)]
+    if instruments:
+        spans += [(s, e) for s, e in clause_spans(text) if NORMATIVE_CLAUSE.search(text[s:e])]
+        spans += [m.span() for m in INSTRUMENT_LINE.finditer(text)]
+        pos = 0
+        for line in text.split("\n"):
+            if is_instrument_row(line):
+                spans.append((pos, pos + len(line)))
+            pos += len(line) + 1
     merged: list[tuple[int, int]] = []
     for start, end in sorted(spans):
         if merged and start <= merged[-1][1]:
@@ -92,9 +152,9 @@ def boilerplate_mask(text: str) -> list[tuple[int, int]]:
     return merged
 
 
-def content_text(text: str) -> str:
-    """The passage without its boilerplate (legal citations, stock phrases)."""
-    spans = boilerplate_mask(text)
+def content_text(text: str, instruments: bool = True) -> str:
+    """The passage without its boilerplate (see `boilerplate_mask`)."""
+    spans = boilerplate_mask(text, instruments)
     if not spans:
         return text
     parts, pos = [], 0
@@ -103,6 +163,25 @@ def content_text(text: str) -> str:
         pos = e
     parts.append(text[pos:])
     return " ".join(parts)
+
+
+def is_instrument_row(line: str) -> bool:
+    """A table row of an instrument (criteria of an assessment form, a checklist, a questionnaire):
+    cells of labels without a measured figure. Such rows are shared by design, never copied."""
+    return " | " in line and not MEASURED.search(line)
+
+
+def same_figures(text: str, source_figures: set[str]) -> bool:
+    """A copied table repeats its source's figures: a table laid out like the source's around figures
+    of its own (an initial survey in the same instrument) is the author's own measurement."""
+    figures = MEASURED.findall(text)
+    return len(figures) < 2 or sum(f in source_figures for f in figures) * 2 >= len(figures)
+
+
+def is_table(text: str) -> bool:
+    """Mostly table rows: a table is not re-worded, it is copied with its figures or not at all."""
+    lines = [line for line in text.split("\n") if line.strip()]
+    return bool(lines) and sum(" | " in line for line in lines) * 2 >= len(lines)
 
 
 def shingles(words: Sequence[str], n: int = SHINGLE) -> set[tuple[str, ...]]:
@@ -117,7 +196,12 @@ def rare_word_overlap(sub_words: set[str], src_words: set[str], stats: ArchiveSt
     return sum(stats.idf(w) for w in sub_words & src_words) / total
 
 
-def passage_weights(passages: Sequence[Passage], doc_freq: np.ndarray | None = None) -> np.ndarray:
+def information(words: Iterable[str], stats: ArchiveStats) -> float:
+    """Rare-word mass of a text: what it says beyond the words every initiative uses."""
+    return sum(max(0.0, stats.idf(w) - GENRE_IDF) for w in set(words))
+
+
+def passage_weights(passages: Sequence[Passage]) -> np.ndarray:
     """Share of each passage that may count as evidence (0 = boilerplate)."""
     weights = np.ones(len(passages))
     for i, p in enumerate(passages):
@@ -126,63 +210,74 @@ def passage_weights(passages: Sequence[Passage], doc_freq: np.ndarray | None = N
             continue
         legal = sum(e - s for s, e in boilerplate_mask(p.text))
         weights[i] = max(0.0, 1.0 - legal / max(1, len(p.text)))
-        if doc_freq is not None and doc_freq[i] >= COMMON_PASSAGE_DOCS:
-            weights[i] = 0.0
     # Mostly-legal passages count for nothing rather than for their few remaining words.
     return np.where(weights < 0.5, 0.0, weights)
 
 
-def order_consistent(pairs: Sequence[tuple[int, int]], reach: int = 3) -> list[int]:
-    """Indices of the (submission i, source j) pairs that have an order-consistent neighbour: another
-    pair at most `reach` passages away in the submission whose source passage lies on the same side,
-    at most `reach + 1` passages away. Copied or re-worded content moves in blocks that keep their
-    inner order (even when a template moves whole sections); matches that merely share the topic are
-    isolated or scattered."""
+def supported(pairs: Sequence[tuple[int, int]], others: Sequence[tuple[int, int]] = (),
+              reach: int = SUPPORT_REACH) -> list[int]:
+    """Indices of the (submission i, source j) pairs with a neighbour: another pair (of `pairs` or
+    `others`) at most `reach` passages away in the submission and `reach + 1` in the source, in either
+    direction. Copied or re-worded content moves in blocks, even when steps are told in another order
+    or a template moves whole sections; matches that merely share the topic are isolated."""
     kept = []
     for k, (i, j) in enumerate(pairs):
-        for i2, j2 in pairs:
-            di, dj = i2 - i, j2 - j
-            if 0 < abs(di) <= reach and 0 <= dj * (1 if di > 0 else -1) <= reach + 1:
-                kept.append(k)
-                break
+        if any(0 < abs(i2 - i) <= reach and abs(j2 - j) <= reach + 1 for i2, j2 in [*pairs, *others]):
+            kept.append(k)
     return kept
 
 
 @dataclass
-class _PairMatch:
+class PairMatch:
+    """One submission passage matched to one source passage (or source span, for copies)."""
+
     i: int  # submission passage
     j: int  # source passage
     similarity: float
     kind: MatchKind
     src_start: int
     src_end: int
+    overlap: float = 1.0  # rare-word overlap, for paraphrases
+
+    @property
+    def strength(self) -> tuple[int, float]:
+        return ({"verbatim": 2, "near_verbatim": 1}.get(self.kind, 0), self.similarity)
 
 
-def _align_passages(sub, sub_vecs, src, src_vecs, stats, src_text, weights) -> list[_PairMatch]:
+def _align_passages(sub, sub_vecs, src, src_vecs, stats, src_text, weights) -> list[PairMatch]:
     sims = np.asarray(sub_vecs, dtype=np.float32) @ np.asarray(src_vecs, dtype=np.float32).T
-    src_words = [set(tokens(content_text(p.text))) for p in src]
+    src_words = [set(tokens(content_text(p.text, instruments=False))) for p in src]
     src_shingles = set().union(*(shingles(tokens(content_text(p.text))) for p in src)) if src else set()
-    found: list[_PairMatch] = []
-    paraphrases: list[tuple[int, int]] = []
+    src_figures = set(MEASURED.findall(src_text or " ".join(p.text for p in src)))
+    copies: list[PairMatch] = []
+    weak_copies: list[PairMatch] = []  # copies of little information: kept only beside other matches
+    paraphrases: list[PairMatch] = []
     for i, p in enumerate(sub):
         if weights[i] == 0 or not len(src):
             continue
-        words = tokens(content_text(p.text))
-        own = shingles(words)
+        copy_words = tokens(content_text(p.text))
+        own = shingles(copy_words)
         containment = len(own & src_shingles) / len(own) if own else 0.0
         top = np.argsort(-sims[i])[:CANDIDATES_PER_PASSAGE]
-        if containment >= NEAR_VERBATIM_CONTAINMENT:
+        words = tokens(content_text(p.text, instruments=False))
+        info = information(words, stats)
+        if containment >= NEAR_VERBATIM_CONTAINMENT and (not is_table(p.text) or same_figures(p.text, src_figures)):
             kind = "verbatim" if containment >= VERBATIM_CONTAINMENT else "near_verbatim"
             s, e = _source_span(p.text, src, top, src_text)
-            found.append(_PairMatch(i, int(top[0]), containment, kind, s, e))
+            (copies if info >= MIN_INFORMATION / 2 else weak_copies).append(
+                PairMatch(i, int(top[0]), containment, kind, s, e))
             continue
+        if info < MIN_INFORMATION or is_table(p.text):
+            continue  # generic text says nothing; a table is copied (same figures) or not at all
         overlaps = {int(j): rare_word_overlap(set(words), src_words[j], stats) for j in top}
         j = max(overlaps, key=overlaps.get)
         if sims[i, j] >= PARAPHRASE_COSINE and overlaps[j] >= PARAPHRASE_LEXICAL:
-            paraphrases.append((i, j))
-    for k in order_consistent(paraphrases):
-        i, j = paraphrases[k]
-        found.append(_PairMatch(i, j, float(sims[i, j]), "paraphrase", src[j].start, src[j].end))
+            paraphrases.append(PairMatch(i, j, float(sims[i, j]), "paraphrase", src[j].start, src[j].end, overlaps[j]))
+    anchors = [(m.i, m.j) for m in copies]
+    found = list(copies)
+    for candidates in (paraphrases, weak_copies):
+        kept = supported([(m.i, m.j) for m in candidates], anchors)
+        found += [candidates[k] for k in kept]
     return sorted(found, key=lambda m: m.i)
 
 
@@ -198,9 +293,9 @@ def _source_span(text: str, src, top, src_text: str | None) -> tuple[int, int]:
     return lo + hit.dest_start, lo + hit.dest_end
 
 
-def _merge(sub, src, pairs: list[_PairMatch], sub_text: str | None, src_text: str | None) -> list[Match]:
+def _merge(sub, src, pairs: list[PairMatch], sub_text: str | None, src_text: str | None) -> list[Match]:
     """Adjacent passages matched the same way in the same section become one span."""
-    groups: list[list[_PairMatch]] = []
+    groups: list[list[PairMatch]] = []
     for m in pairs:
         prev = groups[-1][-1] if groups else None
         if (
@@ -242,84 +337,22 @@ def _covered(spans: Iterable[tuple[int, int]]) -> int:
     return total
 
 
-def compare_documents(
-    sub: Sequence[Passage],
-    sub_vecs: np.ndarray,
-    src: Sequence[Passage],
-    src_vecs: np.ndarray,
-    *,
-    stats: ArchiveStats,
-    sub_text: str | None = None,
-    src_text: str | None = None,
-    sub_doc_freq: np.ndarray | None = None,
-    doc_id: str = "",
-    title: str = "",
-    year: int | None = None,
-    unit: str = "",
-) -> SourceComparison:
-    """Compare a submission with one archive document.
+def longest_identical_run(a: str, b: str) -> int:
+    """The longest run of consecutive identical words (case-insensitive) between two texts."""
+    wa, wb = tokens(a), tokens(b)
+    if not wa or not wb:
+        return 0
+    return difflib.SequenceMatcher(None, wa, wb, autojunk=False).find_longest_match(0, len(wa), 0, len(wb)).size
 
-    `sub_doc_freq` (optional) is, per submission passage, the number of *other* archive documents it
-    matches (see `count_matching_docs`); passages common to many documents are ignored.
-    """
-    weights = passage_weights(sub, sub_doc_freq)
-    pairs = _align_passages(sub, sub_vecs, src, src_vecs, stats, src_text, weights)
-    matches = _merge(sub, src, pairs, sub_text, src_text)
 
-    countable = [(p.start, p.end) for p, w in zip(sub, weights) if w > 0]
-    total = _covered(countable) or 1
-    coverage = _covered((m.start, m.end) for m in matches) / total
-    score = sum(m.similarity * (m.end - m.start) for m in matches) / total
+def _background_match(match: Match, sub: Sequence[Passage]) -> bool:
+    """Whether a merged match lies in background sections (its passages' role)."""
+    return all(role_of(p.section_kind) == "background" for p in sub if match.start <= p.start < match.end)
 
-    # Sections copied (near-)verbatim: their share of the section (sub-sections included), then what
-    # remains outside them. Each copied section is named at its highest copied level.
-    section_size: Counter = Counter()
-    for p, w in zip(sub, weights):
-        if w > 0:
-            for depth in range(1, len(p.path()) + 1):
-                section_size[p.path()[:depth]] += len(p.text.split())
-    copied_words: Counter = Counter()
-    for i in {m.i for m in pairs if m.kind != "paraphrase"}:
-        for depth in range(1, len(sub[i].path()) + 1):
-            copied_words[sub[i].path()[:depth]] += len(sub[i].text.split())
-    def is_copied(path: tuple[str, ...]) -> bool:
-        # A parent counts as copied only when every substantial sub-section is copied too: copying
-        # "1." and "Bước 5" of a long "III." does not make all of "III." a copy.
-        n = copied_words[path]
-        if n < COPIED_SECTION_MIN_WORDS or n < COPIED_SECTION_SHARE * section_size[path]:
-            return False
-        children = [c for c in section_size if len(c) == len(path) + 1 and c[: len(path)] == path]
-        return all(is_copied(c) for c in children if section_size[c] >= COPIED_SECTION_MIN_WORDS)
 
-    copied_paths = {path for path in section_size if is_copied(path)}
-    copied_paths = {p for p in copied_paths if not any(p[:d] in copied_paths for d in range(1, len(p)))}
-    copied = list(dict.fromkeys(p[-1] for p in sorted(copied_paths, key=lambda p: min(
-        q.start for q in sub if q.path()[: len(p)] == p))))
-
-    def in_copied_section(p: Passage) -> bool:
-        return any(p.path()[: len(c)] == c for c in copied_paths)
-
-    in_copied = [(p.start, p.end) for p, w in zip(sub, weights) if w > 0 and in_copied_section(p)]
-    copied_share = _covered(in_copied) / total
-    copied_headings = {p.section_heading or "" for p in sub if in_copied_section(p)}
-    rest = [m for m in matches if m.section not in copied_headings]
-    rest_total = total - _covered(in_copied)
-    rest_coverage = _covered((m.start, m.end) for m in rest) / rest_total if rest_total > 0 else 0.0
-
-    if copied_share >= WHOLESALE_COPY_SHARE or (rest_coverage >= DUPLICATE_COVERAGE and coverage >= DUPLICATE_COVERAGE):
-        verdict: SourceVerdict = "duplicate"
-    elif copied:
-        verdict = "partial"
-    elif matches:
-        verdict = "related"
-    else:
-        verdict = "none"
-    return SourceComparison(
-        doc_id=doc_id, title=title, year=year, unit=unit, verdict=verdict,
-        coverage=round(min(1.0, coverage), 4), score=round(min(1.0, score), 4), matches=matches,
-        copied_sections=copied if verdict == "partial" else [],
-        rest_coverage=round(rest_coverage, 4), copied_share=round(copied_share, 4),
-    )
+def copied_run(match: Match) -> int:
+    """Longest identical run of a copy, boilerplate (legal citations, instruments) left out."""
+    return longest_identical_run(content_text(match.text), content_text(match.source_text))
 
 
 @dataclass
@@ -335,8 +368,230 @@ class Candidate:
     unit: str = ""
 
 
+@dataclass
+class _Comparison:
+    """A submission against one source: its passage matches and what they add up to."""
+
+    candidate: Candidate
+    pairs: list[PairMatch]
+    result: SourceComparison = field(default=None)
+
+
 # How serious a verdict is, for ranking sources, round submissions and round peers alike.
 VERDICT_RANK = {"duplicate": 3, "partial": 2, "related": 1, "none": 0, "original": 0}
+
+
+def owned_lengths(passages: Sequence[Passage]) -> np.ndarray:
+    """Characters each passage owns: passages overlap by a sentence, so each owns its text up to where
+    the next one starts. Owned lengths add up to the text they cover, so shares never exceed 1."""
+    lengths = np.zeros(len(passages))
+    for k, p in enumerate(passages):
+        nxt = passages[k + 1].start if k + 1 < len(passages) else p.end
+        lengths[k] = max(0, min(p.end, nxt if nxt > p.start else p.end) - p.start)
+    return lengths
+
+
+@dataclass
+class Features:
+    """What a set of passage matches amounts to, for the verdict (sub-side only: it does not matter
+    which archive document, or which version of one initiative, each match came from)."""
+
+    coverage: float = 0.0
+    solution_coverage: float = 0.0  # share of the solution matched, any way
+    solution_paraphrase: float = 0.0  # share of the solution re-worded from the source
+    solution_copied: float = 0.0  # share of the solution copied (near-)verbatim
+    copied_share: float = 0.0
+    copied_sections: list[str] = field(default_factory=list)
+    copied_words: int = 0
+    longest_run: int = 0
+    # (kind, similarity, role) of every matched passage, so another rule can recount strong matches.
+    evidence: list[tuple[str, float, str]] = field(default_factory=list)
+    matched: bool = False
+
+    def strong_matches(self, rule: VerdictRule) -> int:
+        """Copies and close paraphrases outside the background (which may legitimately resemble
+        earlier work; a background section copied as a whole still counts, as a copied section)."""
+        return sum(1 for kind, sim, role in self.evidence
+                   if role != "background" and (kind != "paraphrase" or sim >= rule.strong_cosine))
+
+
+def features(sub: Sequence[Passage], weights: np.ndarray, pairs: Sequence[PairMatch],
+             runs: Iterable[int] = ()) -> Features:
+    owned = owned_lengths(sub) * (weights > 0)
+    total = owned.sum() or 1.0
+    matched = {m.i for m in pairs}
+    roles = [role_of(p.section_kind) for p in sub]
+    solution = np.array([r == "solution" for r in roles])
+    solution_total = (owned * solution).sum()
+    coverage = sum(owned[i] for i in matched) / total
+    copied_idx = {m.i for m in pairs if m.kind != "paraphrase"}
+    copied_outside = {i for i in copied_idx if roles[i] != "background"}
+    # A document without a recognisable solution section is judged on all of its text.
+    in_solution = solution if solution_total >= 0.15 * total else np.ones(len(sub), dtype=bool)
+    base = (owned * in_solution).sum() or 1.0
+
+    def solution_share(indices) -> float:
+        return round(min(1.0, sum(owned[i] for i in indices if in_solution[i]) / base), 4)
+
+    copied, copied_paths = _copied_sections(sub, weights, copied_idx)
+    in_copied = [k for k, p in enumerate(sub) if any(p.path()[: len(c)] == c for c in copied_paths)]
+    return Features(
+        coverage=round(min(1.0, coverage), 4),
+        solution_coverage=solution_share(matched),
+        solution_paraphrase=solution_share(matched - copied_idx),
+        solution_copied=solution_share(copied_idx),
+        copied_share=round(min(1.0, sum(owned[k] for k in in_copied) / total), 4),
+        copied_sections=copied,
+        copied_words=sum(len(content_text(sub[i].text[: int(owned[i])]).split()) for i in copied_outside),
+        longest_run=max(runs, default=0),
+        evidence=[(m.kind, m.similarity, roles[m.i]) for m in pairs],
+        matched=bool(pairs),
+    )
+
+
+def _copied_sections(sub, weights, copied_idx) -> tuple[list[str], set[tuple[str, ...]]]:
+    """Sections copied (near-)verbatim: their share of the section (sub-sections included). Each
+    copied section is named at its highest copied level."""
+    section_size: Counter = Counter()
+    for i, (p, w) in enumerate(zip(sub, weights)):
+        # A table of the author's own figures is neither copied nor counted against the section.
+        if w > 0 and (i in copied_idx or not is_table(p.text)):
+            for depth in range(1, len(p.path()) + 1):
+                section_size[p.path()[:depth]] += len(p.text.split())
+    copied_words: Counter = Counter()
+    for i in copied_idx:
+        for depth in range(1, len(sub[i].path()) + 1):
+            copied_words[sub[i].path()[:depth]] += len(sub[i].text.split())
+
+    def is_copied(path: tuple[str, ...]) -> bool:
+        # A parent counts as copied only when every substantial sub-section is copied too: copying
+        # "1." and "Bước 5" of a long "III." does not make all of "III." a copy.
+        n = copied_words[path]
+        if n < COPIED_SECTION_MIN_WORDS or n < COPIED_SECTION_SHARE * section_size[path]:
+            return False
+        children = [c for c in section_size if len(c) == len(path) + 1 and c[: len(path)] == path]
+        return all(is_copied(c) for c in children if section_size[c] >= COPIED_SECTION_MIN_WORDS)
+
+    paths = {path for path in section_size if is_copied(path)}
+    # A parent whose copied text is one copied child's ("c) Hiệu quả ..." holding the copied results
+    # of one sub-section and a few lines of its own) is named by that child.
+    for path in sorted(paths, key=len):
+        children = [c for c in paths if len(c) == len(path) + 1 and c[: len(path)] == path]
+        if len(children) == 1 and copied_words[path] - copied_words[children[0]] < COPIED_SECTION_MIN_WORDS:
+            paths.discard(path)
+    paths = {p for p in paths if not any(p[:d] in paths for d in range(1, len(p)))}
+    first = {p: min(q.start for q in sub if q.path()[: len(p)] == p) for p in paths}
+    return list(dict.fromkeys(p[-1] for p in sorted(paths, key=first.get))), paths
+
+
+def decide(f: Features, rule: VerdictRule = DEFAULT_RULE) -> SourceVerdict:
+    """The verdict of a source from what its matches amount to: a duplicate holds the submission's
+    solution (re-worded, or copied in the most part), or the whole document copied; a partial copy
+    has copied sections or more copied text than chance allows; related matches are shown only."""
+    if (f.copied_share >= rule.wholesale_copy or f.solution_copied >= rule.copied_solution
+            or (f.matched and f.solution_paraphrase >= rule.duplicate_solution)):
+        return "duplicate"
+    if (f.copied_sections or f.strong_matches(rule) >= rule.strong_matches or f.copied_words >= rule.copied_words
+            or f.longest_run >= rule.identical_run):
+        return "partial"
+    return "related" if f.matched else "none"
+
+
+def source_verdict(source: SourceComparison, rule: VerdictRule = DEFAULT_RULE) -> SourceVerdict:
+    """A reported source decided again under another rule (bench/eval.py's leave-one-family-out)."""
+    return decide(source.features, rule)
+
+
+def shared_content(sub: Sequence[Passage], src: Sequence[Passage], pairs: Sequence[PairMatch],
+                   stats: ArchiveStats, limit: int = 6) -> tuple[list[str], list[str]]:
+    """The distinctive phrases (runs of rare words in the same order) and the figures that matched
+    solution passages share with the source: the steps, tools and artefacts a reviewer should see."""
+    phrases: Counter = Counter()
+    figures: dict[str, None] = {}
+    for m in pairs:
+        if role_of(sub[m.i].section_kind) == "background":
+            continue
+        own, other = sub[m.i].text, src[m.j].text
+        other_words = set(tokens(other))
+        run: list[str] = []
+        for w in [*WORD.findall(own), ""]:
+            if w and w.lower() in other_words and stats.idf(w.lower()) >= 2.0:
+                run.append(w)
+                continue
+            if len(run) >= 2 and (run_text := " ".join(run)) in " ".join(WORD.findall(other)):
+                phrases[run_text] = max(phrases[run_text], information([t.lower() for t in run], stats))
+            run = []
+        figures.update(dict.fromkeys(f for f in MEASURED.findall(own) if f in other and not f.isdigit()))
+    best = sorted(phrases, key=lambda p: -phrases[p])[:limit]
+    return best, list(figures)[:limit]
+
+
+def compare_documents(
+    sub: Sequence[Passage],
+    sub_vecs: np.ndarray,
+    src: Sequence[Passage],
+    src_vecs: np.ndarray,
+    *,
+    stats: ArchiveStats,
+    sub_text: str | None = None,
+    src_text: str | None = None,
+    doc_id: str = "",
+    title: str = "",
+    year: int | None = None,
+    unit: str = "",
+    rule: VerdictRule = DEFAULT_RULE,
+) -> SourceComparison:
+    """Compare a submission with one document (an archive document or another submission)."""
+    candidate = Candidate(doc_id, src, src_vecs, src_text, title, year, unit)
+    weights = passage_weights(sub)
+    pairs = _align_passages(sub, sub_vecs, src, src_vecs, stats, src_text, weights)
+    return _report(sub, weights, candidate, pairs, sub_text, stats, rule)
+
+
+def _report(sub, weights, candidate: Candidate, pairs: list[PairMatch], sub_text, stats, rule,
+            verdict_from: Features | None = None) -> SourceComparison:
+    """The reported comparison with one source; `verdict_from` decides instead of the source's own
+    matches (a version of an initiative takes the verdict of all its versions together)."""
+    src = candidate.passages
+    matches = _merge(sub, src, pairs, sub_text, candidate.text)
+    runs = [copied_run(m) for m in matches if m.kind != "paraphrase" and not _background_match(m, sub)]
+    own = features(sub, weights, pairs, runs)
+    decided = verdict_from or own
+    verdict = decide(decided, rule)
+    terms, figures = shared_content(sub, src, pairs, stats)
+    return SourceComparison(
+        doc_id=candidate.doc_id, title=candidate.title, year=candidate.year, unit=candidate.unit,
+        verdict=verdict, coverage=own.coverage, score=round(min(1.0, own.coverage), 4),
+        copied_sections=decided.copied_sections if verdict == "partial" else [],
+        matches=matches, solution_coverage=decided.solution_coverage,
+        strong_matches=decided.strong_matches(rule), copied_words=decided.copied_words,
+        longest_run=decided.longest_run, shared_terms=terms, shared_figures=figures,
+        features=decided, copied_share=decided.copied_share,
+    )
+
+
+def _versions(comparisons: list[_Comparison]) -> list[list[int]]:
+    """Groups of comparisons whose sources are versions of one initiative: each pair of the group
+    matches mostly the same submission passages (union-find over such pairs)."""
+    parent = list(range(len(comparisons)))
+
+    def root(k: int) -> int:
+        while parent[k] != k:
+            parent[k] = parent[parent[k]]
+            k = parent[k]
+        return k
+
+    matched = [{m.i for m in c.pairs} for c in comparisons]
+    for a in range(len(comparisons)):
+        for b in range(a + 1, len(comparisons)):
+            if min(len(matched[a]), len(matched[b])) < VERSION_MIN_PASSAGES:
+                continue
+            if len(matched[a] & matched[b]) / len(matched[a] | matched[b]) >= VERSION_OVERLAP:
+                parent[root(a)] = root(b)
+    groups = defaultdict(list)
+    for k in range(len(comparisons)):
+        groups[root(k)].append(k)
+    return list(groups.values())
 
 
 def assess(
@@ -346,26 +601,73 @@ def assess(
     *,
     stats: ArchiveStats,
     sub_text: str | None = None,
-    sub_doc_freq: np.ndarray | None = None,
     keep_related: int = 5,
+    rule: VerdictRule = DEFAULT_RULE,
 ) -> SimilarityReport:
-    """Compare a submission with each candidate and summarise. Sources are sorted by verdict then
-    score; sources without any match are dropped and at most `keep_related` related ones are kept."""
-    sources = [
-        compare_documents(
-            sub, sub_vecs, c.passages, c.vecs, stats=stats, sub_text=sub_text, src_text=c.text,
-            sub_doc_freq=sub_doc_freq, doc_id=c.doc_id, title=c.title, year=c.year, unit=c.unit,
-        )
-        for c in candidates
-    ]
-    sources = sorted((s for s in sources if s.verdict != "none"), key=lambda s: (-VERDICT_RANK[s.verdict], -s.score))
+    """Compare a submission with each candidate and summarise. Each submission passage is credited
+    to one source (its best match), so per-source figures never overlap and add up to at most 100 %;
+    versions of one initiative are judged together and all named. Sources are sorted by verdict,
+    then by credited coverage; sources without any match are dropped and at most `keep_related`
+    related ones are kept."""
+    weights = passage_weights(sub)
+    comparisons = [_Comparison(c, _align_passages(sub, sub_vecs, c.passages, c.vecs, stats, c.text, weights))
+                   for c in candidates]
+    groups = _versions(comparisons)
+    best: dict[int, tuple[int, PairMatch]] = {}
+    for k, comparison in enumerate(comparisons):
+        for m in comparison.pairs:
+            if m.i not in best or m.strength > best[m.i][1].strength:
+                best[m.i] = (k, m)
+    credited: dict[int, list[PairMatch]] = defaultdict(list)
+    for k, m in best.values():
+        credited[k].append(m)
+    sources = []
+    for members in groups:
+        together = features(sub, weights, [m for k in members for m in credited[k]])
+        together.longest_run = max((features_run(comparisons[k], sub, credited[k], sub_text) for k in members),
+                                   default=0)
+        for k in members:
+            pairs = sorted(credited[k], key=lambda m: m.i)
+            report = _report(sub, weights, comparisons[k].candidate, pairs, sub_text, stats, rule,
+                             verdict_from=together if len(members) > 1 else None)
+            report.versions = [comparisons[o].candidate.doc_id for o in members if o != k]
+            if report.verdict == "none" and report.versions and together.matched:
+                report.verdict = decide(together, rule)
+            sources.append(report)
+    sources = sorted((s for s in sources if s.verdict != "none"),
+                     key=lambda s: (-VERDICT_RANK[s.verdict], -s.solution_coverage, -s.coverage))
     related = [s for s in sources if s.verdict == "related"][:keep_related]
     sources = [s for s in sources if s.verdict != "related"] + related
-
-    weights = passage_weights(sub, sub_doc_freq)
-    total = _covered((p.start, p.end) for p, w in zip(sub, weights) if w > 0) or 1
-    score = _covered((m.start, m.end) for s in sources for m in s.matches) / total
+    owned = owned_lengths(sub) * (weights > 0)
+    score = sum(owned[i] for i in best) / (owned.sum() or 1.0)
     verdicts = {s.verdict for s in sources}
     verdict: DocumentVerdict = ("duplicate" if "duplicate" in verdicts
                                 else "partial" if "partial" in verdicts else "original")
     return SimilarityReport(score=round(min(1.0, score), 4), verdict=verdict, sources=sources)
+
+
+def features_run(comparison: _Comparison, sub, pairs: Sequence[PairMatch], sub_text) -> int:
+    """Longest run of identical words in one source's credited copies."""
+    matches = _merge(sub, comparison.candidate.passages, sorted(pairs, key=lambda m: m.i), sub_text,
+                     comparison.candidate.text)
+    return max((copied_run(m) for m in matches if m.kind != "paraphrase" and not _background_match(m, sub)),
+               default=0)
+
+
+def fit_rule(examples: Sequence[tuple[SourceComparison, str]], base: VerdictRule = DEFAULT_RULE) -> VerdictRule:
+    """The duplicate threshold that best separates labelled sources (gold "duplicate" against every
+    other label), placed midway in the widest gap among the best-scoring cut points; the rest of
+    `base` is kept. Used by bench/eval.py for leave-one-family-out estimates."""
+    values = sorted({round(s.features.solution_paraphrase, 4) for s, _ in examples})
+    cuts = [(a + b) / 2 for a, b in zip(values, values[1:])] or [base.duplicate_solution]
+
+    def errors(cut: float) -> int:
+        rule = replace(base, duplicate_solution=cut)
+        return sum((decide(s.features, rule) == "duplicate") != (gold == "duplicate") for s, gold in examples)
+
+    scored = [(errors(c), c) for c in cuts]
+    fewest = min(e for e, _ in scored)
+    best_cuts = [c for e, c in scored if e == fewest]
+    # Among equally good cut points, the one in the middle of their range: the widest margin.
+    return replace(base, duplicate_solution=best_cuts[len(best_cuts) // 2])
+

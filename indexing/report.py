@@ -6,7 +6,7 @@ the one JSON form. Vietnamese wording for people lives in the service (`service/
 """
 from __future__ import annotations
 
-from typing import Literal
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -92,9 +92,22 @@ class SourceComparison(ReportModel):
     score: float = 0.0
     copied_sections: list[str] = Field(default_factory=list, description="submission headings, for `partial`")
     matches: list[Match] = Field(default_factory=list)
-    # Diagnostics for calibration (bench/), not part of the report: coverage outside copied sections
-    # and the share of text in copied sections.
-    rest_coverage: float = Field(0.0, exclude=True)
+    # Why: what the verdict rests on (see the README, "How the novelty check decides").
+    solution_coverage: float = Field(0.0, description="share of the submission's solution found in this source")
+    strong_matches: int = Field(0, description="copied passages and close paraphrases outside the background")
+    copied_words: int = Field(0, description="words of the submission copied (near-)verbatim")
+    longest_run: int = Field(0, description="longest run of consecutive identical words")
+    shared_terms: list[str] = Field(default_factory=list, description="distinctive phrases the solutions share")
+    shared_figures: list[str] = Field(default_factory=list, description="figures the solutions share")
+    versions: list[str] = Field(default_factory=list,
+                                description="other archive documents that are versions of the same initiative")
+    # Where the source stands relative to the submission (the law's test is novelty within the unit).
+    same_unit: bool = False
+    higher_level: bool = Field(False, description="recognised at a higher level than the submission's")
+    after_submission: bool = Field(False, description="dated after the submission: it cannot be its origin")
+    level: str | None = None
+    # For calibration (bench/), not part of the report: the features the verdict was decided from.
+    features: Any = Field(None, exclude=True)
     copied_share: float = Field(0.0, exclude=True)
 
 
