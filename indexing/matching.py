@@ -49,6 +49,8 @@ OUTCOME_KINDS = frozenset({"results", "benefits", "applicability", "discussion",
 # Passage-level thresholds (cosines assume multilingual-e5-small passage embeddings).
 PARAPHRASE_COSINE = 0.89  # embedding neighbour close enough to be the same statement
 PARAPHRASE_LEXICAL = 0.40  # share of the passage's rare-word mass found in that neighbour
+CLOSE_PARAPHRASE_COSINE = 0.91  # ... or closer still, with fewer words in common
+CLOSE_PARAPHRASE_LEXICAL = 0.30
 VERBATIM_CONTAINMENT = 0.90  # share of the passage's syllable trigrams found in the source
 NEAR_VERBATIM_CONTAINMENT = 0.60
 # Information a passage must carry to count on its own: rare-word mass (IDF above the genre level,
@@ -106,13 +108,14 @@ NORMATIVE_CLAUSE = re.compile(
 class VerdictRule:
     """Document-level thresholds: when a source's matches make it a duplicate or a partial copy."""
 
-    duplicate_solution: float = 0.25  # share of the submission's solution re-worded from the source
+    duplicate_solution: float = 0.40  # share of the submission's solution re-worded from the source
     copied_solution: float = 0.50  # share of the solution copied (near-)verbatim
     wholesale_copy: float = 0.60  # share of the text in sections copied (near-)verbatim
     # Absolute amounts, whatever the document's length (councils' usual rules of thumb): a source
     # supplying this many strong matches, copied words or consecutive identical words is never green.
     strong_matches: int = 3
-    strong_cosine: float = 0.92  # a paraphrase this close counts as a strong match
+    strong_cosine: float = 0.92  # a paraphrase this close, sharing this much, counts as a strong match
+    strong_overlap: float = 0.50
     copied_words: int = 150
     identical_run: int = 30
 
@@ -169,6 +172,13 @@ def is_instrument_row(line: str) -> bool:
     """A table row of an instrument (criteria of an assessment form, a checklist, a questionnaire):
     cells of labels without a measured figure. Such rows are shared by design, never copied."""
     return " | " in line and not MEASURED.search(line)
+
+
+def is_paraphrase(cosine: float, overlap: float) -> bool:
+    """The same statement re-worded: embeddings this close sharing this much of the rare-word mass
+    (a closer embedding needs fewer shared words: renamed tools, synonyms)."""
+    return (cosine >= PARAPHRASE_COSINE and overlap >= PARAPHRASE_LEXICAL) or (
+        cosine >= CLOSE_PARAPHRASE_COSINE and overlap >= CLOSE_PARAPHRASE_LEXICAL)
 
 
 def same_figures(text: str, source_figures: set[str]) -> bool:
@@ -271,7 +281,7 @@ def _align_passages(sub, sub_vecs, src, src_vecs, stats, src_text, weights) -> l
             continue  # generic text says nothing; a table is copied (same figures) or not at all
         overlaps = {int(j): rare_word_overlap(set(words), src_words[j], stats) for j in top}
         j = max(overlaps, key=overlaps.get)
-        if sims[i, j] >= PARAPHRASE_COSINE and overlaps[j] >= PARAPHRASE_LEXICAL:
+        if is_paraphrase(float(sims[i, j]), overlaps[j]):
             paraphrases.append(PairMatch(i, j, float(sims[i, j]), "paraphrase", src[j].start, src[j].end, overlaps[j]))
     anchors = [(m.i, m.j) for m in copies]
     found = list(copies)
@@ -404,15 +414,15 @@ class Features:
     copied_sections: list[str] = field(default_factory=list)
     copied_words: int = 0
     longest_run: int = 0
-    # (kind, similarity, role) of every matched passage, so another rule can recount strong matches.
-    evidence: list[tuple[str, float, str]] = field(default_factory=list)
+    # (kind, similarity, rare-word overlap, role) of every matched passage, so another rule can recount.
+    evidence: list[tuple[str, float, float, str]] = field(default_factory=list)
     matched: bool = False
 
     def strong_matches(self, rule: VerdictRule) -> int:
         """Copies and close paraphrases outside the background (which may legitimately resemble
         earlier work; a background section copied as a whole still counts, as a copied section)."""
-        return sum(1 for kind, sim, role in self.evidence
-                   if role != "background" and (kind != "paraphrase" or sim >= rule.strong_cosine))
+        return sum(1 for kind, sim, overlap, role in self.evidence if role != "background" and (
+            kind != "paraphrase" or (sim >= rule.strong_cosine and overlap >= rule.strong_overlap)))
 
 
 def features(sub: Sequence[Passage], weights: np.ndarray, pairs: Sequence[PairMatch],
@@ -444,7 +454,7 @@ def features(sub: Sequence[Passage], weights: np.ndarray, pairs: Sequence[PairMa
         copied_sections=copied,
         copied_words=sum(len(content_text(sub[i].text[: int(owned[i])]).split()) for i in copied_outside),
         longest_run=max(runs, default=0),
-        evidence=[(m.kind, m.similarity, roles[m.i]) for m in pairs],
+        evidence=[(m.kind, m.similarity, m.overlap, roles[m.i]) for m in pairs],
         matched=bool(pairs),
     )
 
