@@ -259,6 +259,7 @@ def _align_passages(sub, sub_vecs, src, src_vecs, stats, src_text, weights) -> l
     src_words = [set(tokens(content_text(p.text, instruments=False))) for p in src]
     src_shingles = set().union(*(shingles(tokens(content_text(p.text))) for p in src)) if src else set()
     src_figures = set(MEASURED.findall(src_text or " ".join(p.text for p in src)))
+    src_vocabulary = set().union(*src_words) if src_words else set()
     copies: list[PairMatch] = []
     weak_copies: list[PairMatch] = []  # copies of little information: kept only beside other matches
     paraphrases: list[PairMatch] = []
@@ -274,7 +275,9 @@ def _align_passages(sub, sub_vecs, src, src_vecs, stats, src_text, weights) -> l
         if containment >= NEAR_VERBATIM_CONTAINMENT and (not is_table(p.text) or same_figures(p.text, src_figures)):
             kind = "verbatim" if containment >= VERBATIM_CONTAINMENT else "near_verbatim"
             s, e = _source_span(p.text, src, top, src_text)
-            (copies if info >= MIN_INFORMATION / 2 else weak_copies).append(
+            # What the copy carries over: the information of the words it shares with the source.
+            shared = information([w for w in copy_words if w in src_vocabulary], stats)
+            (copies if shared >= MIN_INFORMATION / 2 else weak_copies).append(
                 PairMatch(i, int(top[0]), containment, kind, s, e))
             continue
         if info < MIN_INFORMATION or is_table(p.text):
