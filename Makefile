@@ -31,12 +31,13 @@ test: $(STAMP)
 	$(BIN)/python -m pytest -q
 
 # Quality on the labelled families of ../shared (each script skips itself when it is absent) and on
-# the held-out families of bench/families written for this project: novelty check, evidence
-# statuses, section headings in Markdown and in DOCX/PDF/TXT renderings.
+# the families of bench/families written for this project: novelty verdicts as shipped and
+# leave-one-family-out, the passage decision on vnPara, evidence statuses, section headings in
+# Markdown and in DOCX/PDF/TXT/DOC renderings.
 eval: $(STAMP)
 	status=0; \
 	$(BIN)/python bench/eval.py --data-dir $(DATA_DIR)/eval || status=1; \
-	$(BIN)/python bench/eval.py --dev bench/families --data-dir $(DATA_DIR)/eval || status=1; \
+	$(BIN)/python bench/eval_vnpara.py --data-dir $(DATA_DIR)/eval || status=1; \
 	$(BIN)/python bench/eval_evidence.py || status=1; \
 	$(BIN)/python bench/eval_evidence.py --corpus bench/families || status=1; \
 	out=$$($(BIN)/python bench/check_sections.py) || status=1; echo "$$out" | tail -1; \

@@ -191,8 +191,14 @@ def print_lofo(cases: list[Case], ids) -> None:
         results = [judge(c, ids, lambda s, rule=rule: source_verdict(s, rule))[0] for c in held]
         total_ok += sum(results)
         total += len(results)
-        print(f"{family:7s} {sum(results)}/{len(results)}  rule: duplicate at re-worded solution share "
-              f"≥ {rule.duplicate_solution:.2f}" + ("" if all(results) else "  <- WRONG"))
+        examples = training_examples(held, ids)
+        dups = [x.features.solution_paraphrase for x, label in examples if label == "duplicate"]
+        others = [x.features.solution_paraphrase for x, label in examples if label != "duplicate"]
+        margin = (f"weakest duplicate {min(dups):.2f}" if dups else "no duplicate") + \
+            (f", strongest other {max(others):.2f}" if others else "")
+        print(f"{family:7s} {sum(results)}/{len(results)}  threshold {rule.duplicate_solution:.2f} "
+              f"(fitted on the other families); re-worded solution share: {margin}"
+              + ("" if all(results) else "  <- WRONG"))
     print(f"leave-one-family-out: {total_ok}/{total} submissions judged right")
     examples = training_examples(cases, ids)
     rule = VerdictRule()

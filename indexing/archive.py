@@ -30,6 +30,7 @@ from indexing.stats import ArchiveStats, background_stats
 from indexing.store import ArchiveStore, DocMeta, document_hash
 from indexing.templates import templates_version
 from indexing.text import WORD, tokens
+from indexing.units import SubmissionContext, level_rank, same_unit
 from indexing.vector_index import VectorIndex, index_consistent, rebuild_from_store
 from indexing.vietnamese import is_vietnamese
 
@@ -240,7 +241,7 @@ class Archive:
         passages = self.store.document_passages(doc_id, stored.sections)
         vectors = self.store.passage_vectors([p.id for p in passages])
         return Candidate(doc_id=doc_id, passages=passages, vecs=vectors, text=stored.text, title=stored.title,
-                         year=stored.year, unit=stored.unit or "")
+                         year=stored.year, unit=stored.unit or "", level=stored.level)
 
     def compare_with_archive(self, submission: EmbeddedSubmission, *, exclude: str | None = None):
         ranked = self.find_candidates(submission.vectors, exclude=exclude)
@@ -248,21 +249,41 @@ class Archive:
                       stats=self.archive_stats(), sub_text=submission.doc.text)
 
     def check_document(self, doc: Document, *, exclude: str | None = None,
-                       embedded: EmbeddedSubmission | None = None) -> CheckReport:
+                       embedded: EmbeddedSubmission | None = None,
+                       context: SubmissionContext | None = None) -> CheckReport:
         """The full report (similarity + evidence) for a parsed document; nothing is stored.
-        `embedded` = the document's passages and vectors already computed by the caller."""
+        `embedded` = the document's passages and vectors already computed by the caller; `context`
+        = the submission's unit, year and level when the form gives them (else the file's own)."""
         submission = embedded or self.embed_document(doc)
+        context = submission_context(doc, context)
         similarity = self.compare_with_archive(submission, exclude=exclude)
+        mark_sources(similarity.sources, context)
+        return self._report(doc, similarity, context, mode="archive")
+
+    def _report(self, doc: Document, similarity, context: SubmissionContext, mode: str) -> CheckReport:
         evidence = analyze_evidence(doc, load_lexicon(Path(self.settings.lexicons_dir)))
         return CheckReport(
-            document=CheckReport.summarize(doc), similarity=similarity, evidence=evidence.sections,
-            document_findings=evidence.document_findings, document_suggestions=evidence.document_suggestions,
-            warnings=doc.warnings,
+            document=CheckReport.summarize(doc, context), mode=mode, similarity=similarity,
+            evidence=evidence.sections, document_findings=evidence.document_findings,
+            document_suggestions=evidence.document_suggestions, warnings=doc.warnings,
         )
 
-    def check_file(self, path: Path) -> CheckReport:
+    def check_file(self, path: Path, context: SubmissionContext | None = None) -> CheckReport:
         """Check a submission against the archive. The file never enters the archive."""
-        return self.check_document(self.read(Path(path)))
+        return self.check_document(self.read(Path(path)), context=context)
+
+    def compare_files(self, path: Path, other: Path, context: SubmissionContext | None = None) -> CheckReport:
+        """The same report for a submission against one other given file; neither is stored."""
+        first, second = self.read(Path(path)), self.read(Path(other))
+        sub, src = self.embed_document(first), self.embed_document(second)
+        meta = submission_context(second, None)
+        candidate = Candidate(doc_id="", passages=src.passages, vecs=src.vectors, text=second.text,
+                              title=second.title or Path(other).name, year=meta.year, unit=meta.unit or "",
+                              level=meta.level)
+        similarity = assess(sub.passages, sub.vectors, [candidate], stats=self.archive_stats(), sub_text=first.text)
+        context = submission_context(first, context)
+        mark_sources(similarity.sources, context)
+        return self._report(first, similarity, context, mode="pair")
 
     # --- review rounds ---------------------------------------------------------------------------
     def review_round(
@@ -403,3 +424,26 @@ def highlight_spans(text: str, query: str) -> list[tuple[int, int]]:
     """Character spans of the query's words in `text` (case-insensitive, diacritics kept)."""
     wanted = {w for w in tokens(query) if len(w) > 1}
     return [(m.start(), m.end()) for m in WORD.finditer(text) if m.group().lower() in wanted]
+
+
+def submission_context(doc: Document, given: SubmissionContext | None) -> SubmissionContext:
+    """The submission's unit, year and level: as given (a form, the command line), else as the file
+    says (front matter, document properties)."""
+    given = given or SubmissionContext()
+    year = given.year
+    if year is None:
+        try:
+            year = int(str(doc.metadata.get("year") or "").strip()[:4]) or None
+        except ValueError:
+            year = None
+    return SubmissionContext(unit=given.unit or (str(doc.metadata.get("unit") or "").strip() or None), year=year,
+                             level=given.level or (str(doc.metadata.get("level") or "").strip() or None))
+
+
+def mark_sources(sources, context: SubmissionContext) -> None:
+    """Where each source stands relative to the submission: same unit, a higher level, or dated
+    after it (then it cannot be the submission's origin)."""
+    for source in sources:
+        source.same_unit = same_unit(source.unit, context.unit)
+        source.higher_level = source.level is not None and level_rank(source.level) > level_rank(context.level)
+        source.after_submission = bool(source.year and context.year and source.year > context.year)

@@ -254,6 +254,23 @@ class PairMatch:
         return ({"verbatim": 2, "near_verbatim": 1}.get(self.kind, 0), self.similarity)
 
 
+def pair_decision(text: str, other: str, cosine: float, stats: ArchiveStats) -> MatchKind | None:
+    """The passage-level decision for one pair of texts on its own: how `text` relates to `other`
+    (bench/eval_vnpara.py measures it on a public paraphrase corpus). Inside a document comparison
+    the same tests run against the whole source, and a paraphrase also needs a neighbouring match."""
+    copy_words = tokens(content_text(text))
+    own = shingles(copy_words)
+    theirs = shingles(tokens(content_text(other)))
+    containment = len(own & theirs) / len(own) if own else 0.0
+    if containment >= NEAR_VERBATIM_CONTAINMENT:
+        return "verbatim" if containment >= VERBATIM_CONTAINMENT else "near_verbatim"
+    words = tokens(content_text(text, instruments=False))
+    if information(words, stats) < MIN_INFORMATION or is_table(text):
+        return None
+    overlap = rare_word_overlap(set(words), set(tokens(content_text(other, instruments=False))), stats)
+    return "paraphrase" if is_paraphrase(cosine, overlap) else None
+
+
 def _align_passages(sub, sub_vecs, src, src_vecs, stats, src_text, weights) -> list[PairMatch]:
     sims = np.asarray(sub_vecs, dtype=np.float32) @ np.asarray(src_vecs, dtype=np.float32).T
     src_words = [set(tokens(content_text(p.text, instruments=False))) for p in src]
@@ -379,6 +396,7 @@ class Candidate:
     title: str = ""
     year: int | None = None
     unit: str = ""
+    level: str | None = None
 
 
 @dataclass
@@ -574,7 +592,7 @@ def _report(sub, weights, candidate: Candidate, pairs: list[PairMatch], sub_text
     terms, figures = shared_content(sub, src, pairs, stats)
     return SourceComparison(
         doc_id=candidate.doc_id, title=candidate.title, year=candidate.year, unit=candidate.unit,
-        verdict=verdict, coverage=own.coverage, score=round(min(1.0, own.coverage), 4),
+        level=candidate.level, verdict=verdict, coverage=own.coverage, score=round(min(1.0, own.coverage), 4),
         copied_sections=decided.copied_sections if verdict == "partial" else [],
         matches=matches, solution_coverage=decided.solution_coverage,
         strong_matches=decided.strong_matches(rule), copied_words=decided.copied_words,

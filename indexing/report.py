@@ -134,6 +134,10 @@ class DocumentSummary(ReportModel):
     template: str | None
     sections: list[SectionInfo]
     missing_sections: list[str]
+    # The submission's own unit, year and level, when the file or the form says them.
+    unit: str | None = None
+    year: int | None = None
+    level: str | None = None
 
 
 class CheckReport(ReportModel):
@@ -141,6 +145,8 @@ class CheckReport(ReportModel):
     the evidence of each claim-bearing section and what the reader should know about the file."""
 
     document: DocumentSummary
+    # "archive": checked against the archive; "pair": compared with one other given file.
+    mode: Literal["archive", "pair"] = "archive"
     similarity: SimilarityReport
     evidence: list[SectionEvidence]
     document_findings: list[str]
@@ -148,10 +154,12 @@ class CheckReport(ReportModel):
     warnings: list[str]
 
     @staticmethod
-    def summarize(doc: Document) -> DocumentSummary:
+    def summarize(doc: Document, context=None) -> DocumentSummary:
         return DocumentSummary(
             title=doc.title, template=doc.template, missing_sections=doc.missing_sections,
             sections=[SectionInfo(heading=s.heading, kind=s.kind, start=s.start, end=s.end) for s in doc.sections],
+            unit=getattr(context, "unit", None), year=getattr(context, "year", None),
+            level=getattr(context, "level", None),
         )
 
 

@@ -28,13 +28,13 @@ from indexing.document import Document, Passage, Section, section_path
 from indexing.errors import IndexMismatchError, InputError, NotFoundError
 from indexing.stats import ArchiveStats
 from indexing.text import casefold, tokens, words
+from indexing.units import LEVELS
 
 log = logging.getLogger(__name__)
 
 SCHEMA_VERSION = "1"
 # Bumped when the token_df table's meaning changes; an archive with another value is recounted once.
 TOKEN_DF_VERSION = "2"
-LEVELS = ("cơ sở", "huyện", "tỉnh", "toàn quốc")
 EDITABLE_FIELDS = ("title", "year", "unit", "level", "field", "authors", "status", "path", "metadata")
 
 _SCHEMA = """

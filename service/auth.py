@@ -2,7 +2,7 @@
 
 Permissions by role:
 - author: check a file and read their own reports;
-- reviewer: also search, read archive documents and similar ones, read review rounds;
+- reviewer: also compare two files, search, read archive documents and similar ones, read review rounds;
 - admin: everything (archive writes, review rounds, every report).
 """
 from __future__ import annotations
@@ -30,8 +30,8 @@ LOGIN_RATE_MESSAGE = "Đăng nhập sai quá nhiều lần từ địa chỉ nà
 
 PERMISSIONS = {
     "author": {"check", "reports.own"},
-    "reviewer": {"check", "reports.own", "search", "archive.read", "rounds.read"},
-    "admin": {"check", "reports.own", "reports.all", "search", "archive.read", "archive.write",
+    "reviewer": {"check", "compare", "reports.own", "search", "archive.read", "rounds.read"},
+    "admin": {"check", "compare", "reports.own", "reports.all", "search", "archive.read", "archive.write",
               "rounds.read", "rounds.write"},
 }
 

@@ -141,20 +141,48 @@ def index(
         raise typer.Exit(2)
 
 
-@app.command()
-@friendly_errors
-def check(file: Path = typer.Argument(..., help="Tệp cần kiểm tra"), data_dir: Optional[Path] = DataDirOption,
-          as_json: bool = JsonOption):
-    """Kiểm tra mức tương đồng của một tệp với kho và minh chứng hiệu quả. Tệp KHÔNG được đưa vào kho."""
-    from indexing.archive import Archive
+UnitOption = typer.Option(None, "--unit", help="Đơn vị của tác giả (để đánh dấu nguồn cùng đơn vị)")
+YearOption = typer.Option(None, "--year", help="Năm của bản mô tả (để đánh dấu nguồn có sau)")
+LevelOption = typer.Option(None, "--level", help="Cấp đề nghị công nhận: cơ sở, huyện, tỉnh, toàn quốc")
+
+
+def submission_context(unit, year, level):
+    from indexing.units import SubmissionContext
+
+    return SubmissionContext(unit=unit, year=year, level=level)
+
+
+def print_report(report, settings, as_json: bool) -> None:
     from service.wording import check_text
 
-    settings = settings_for(data_dir)
-    report = Archive(settings).check_file(file)
     if as_json:
         emit_json(report.to_dict())
     else:
         print(check_text(report, settings.templates_dir))
+
+
+@app.command()
+@friendly_errors
+def check(file: Path = typer.Argument(..., help="Tệp cần kiểm tra"), data_dir: Optional[Path] = DataDirOption,
+          unit: Optional[str] = UnitOption, year: Optional[int] = YearOption, level: Optional[str] = LevelOption,
+          as_json: bool = JsonOption):
+    """Kiểm tra mức tương đồng của một tệp với kho và minh chứng hiệu quả. Tệp KHÔNG được đưa vào kho."""
+    from indexing.archive import Archive
+
+    settings = settings_for(data_dir)
+    print_report(Archive(settings).check_file(file, submission_context(unit, year, level)), settings, as_json)
+
+
+@app.command()
+@friendly_errors
+def compare(file_a: Path = typer.Argument(..., help="Tệp cần kiểm tra"),
+            file_b: Path = typer.Argument(..., help="Tệp để so sánh"), data_dir: Optional[Path] = DataDirOption,
+            as_json: bool = JsonOption):
+    """So sánh hai văn bản: cùng báo cáo đặt cạnh nhau như khi kiểm tra với kho. Không tệp nào được lưu."""
+    from indexing.archive import Archive
+
+    settings = settings_for(data_dir)
+    print_report(Archive(settings).compare_files(file_a, file_b), settings, as_json)
 
 
 @app.command()

@@ -85,6 +85,7 @@ def page_user(permission: str):
 # API callers, by what they may do (service/auth.py PERMISSIONS).
 AnyUser = Annotated[User, Depends(require("check"))]
 Checker = Annotated[User, Depends(rate_limited("check"))]
+Comparer = Annotated[User, Depends(rate_limited("compare"))]
 ReportReader = Annotated[User, Depends(require("reports.own"))]
 ArchiveReader = Annotated[User, Depends(require("archive.read"))]
 ArchiveWriter = Annotated[User, Depends(require("archive.write"))]
@@ -94,6 +95,7 @@ RoundWriter = Annotated[User, Depends(rate_limited("rounds.write"))]
 
 # Page visitors, by what they may see.
 PageChecker = Annotated[User, Depends(page_user("check"))]
+PageComparer = Annotated[User, Depends(page_user("compare"))]
 PageReportReader = Annotated[User, Depends(page_user("reports.own"))]
 PageSearcher = Annotated[User, Depends(page_user("search"))]
 PageArchiveReader = Annotated[User, Depends(page_user("archive.read"))]

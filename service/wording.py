@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from indexing.report import CheckReport, ParseReport
+from indexing.report import CheckReport, ParseReport, SourceComparison
 from indexing.templates import template_name
 
 
@@ -72,6 +72,8 @@ def check_text(report: CheckReport, templates_dir: Path) -> str:
             f"   Đánh giá: {SOURCE_VERDICT_TEXT.get(src.verdict, src.verdict)}; "
             f"phần văn bản tương đồng: {src.coverage * 100:.0f}%",
         ]
+        lines += [f"   – {flag}." for flag in source_flags(src)]
+        lines += [f"   Vì sao: {reason}" for reason in source_reasons(src)]
         for m in src.matches[:8]:
             lines += [
                 f"   • Mục «{m.section}» ↔ «{m.source_section}» ({MATCH_KIND_TEXT[m.kind]}, {m.similarity:.2f})",
@@ -96,3 +98,48 @@ def check_text(report: CheckReport, templates_dir: Path) -> str:
         lines += ["", "Lưu ý:"] + [f"  - {w}" for w in report.warnings]
     lines += ["", "Ghi chú: mức tương đồng là số liệu tham khảo; việc đánh giá thuộc về Hội đồng sáng kiến."]
     return "\n".join(lines)
+
+
+def percent(value) -> str:
+    return f"{round(float(value or 0) * 100)}%"
+
+
+def quoted(items) -> str:
+    return ", ".join(f"“{item}”" for item in items)
+
+
+def source_reasons(source: SourceComparison) -> list[str]:
+    """Why a source got its verdict, in Vietnamese: what of the solution it holds, what was copied,
+    which steps, tools and figures are shared."""
+    reasons = []
+    if source.solution_coverage:
+        reasons.append(f"{percent(source.solution_coverage)} nội dung giải pháp của bản mô tả có đoạn tương ứng "
+                       "trong sáng kiến này.")
+    if source.copied_sections:
+        reasons.append(f"Các mục chép gần như nguyên văn: {quoted(source.copied_sections)}.")
+    if source.strong_matches >= 3:
+        reasons.append(f"{source.strong_matches} đoạn chép hoặc diễn đạt lại rất sát ngoài phần lí do, cơ sở lí luận "
+                       "và thực trạng.")
+    if source.copied_words >= 150:
+        reasons.append(f"{source.copied_words} chữ được chép nguyên văn hoặc gần nguyên văn.")
+    if source.longest_run >= 30:
+        reasons.append(f"Có một đoạn {source.longest_run} chữ liên tiếp trùng hoàn toàn.")
+    if source.shared_terms:
+        reasons.append(f"Cùng các bước, công cụ, sản phẩm: {quoted(source.shared_terms)}.")
+    if source.shared_figures:
+        reasons.append(f"Cùng số liệu: {', '.join(source.shared_figures)}.")
+    return reasons
+
+
+def source_flags(source: SourceComparison) -> list[str]:
+    """Where the source stands relative to the submission (the law judges novelty within the unit)."""
+    flags = []
+    if source.same_unit:
+        flags.append("Cùng đơn vị với bản mô tả")
+    if source.higher_level:
+        flags.append(f"Đã công nhận cấp {source.level}")
+    if source.after_submission:
+        flags.append(f"Có sau bản mô tả ({source.year}): không thể là nguồn của bản mô tả")
+    if source.versions:
+        flags.append(f"Cùng một sáng kiến với {len(source.versions)} tài liệu khác trong kho")
+    return flags

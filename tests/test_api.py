@@ -335,3 +335,45 @@ def test_web_pages_render_for_an_admin(env):
     assert edited.status_code == 303 and archive.store.get_document(doc_id).title == "Tên đã sửa"
     assert client.post(f"/documents/{doc_id}/delete", data={}).status_code == 403  # no CSRF token, nothing deleted
     assert archive.store.count_documents() == 3
+
+
+def test_sources_are_marked_by_unit_level_and_date_and_can_be_filtered(env):
+    """The law's test is novelty within the unit: a reviewer sees which sources come from the
+    author's own unit, which are dated after the submission (so cannot be its origin)."""
+    client, archive = env["client"], env["archive"]
+    docs, _ = archive.store.list_documents(q="huyết áp")
+    source = archive.store.get_document(docs[0].id)
+    path = make_txt(env["files"] / "ban-sao-don-vi.txt", source.text)
+    form = {"unit": "TYT xã Tân Thành", "year": "2019"}  # the archive copy is dated 2021 (test DocMeta)
+    with open(path, "rb") as fh:
+        report = client.post("/api/check", files={"file": ("ban-sao.txt", fh)}, data=form, headers=auth(REVIEWER)).json()
+    top = report["similarity"]["sources"][0]
+    assert top["doc_id"] == source.id and top["same_unit"] and top["after_submission"]
+    assert report["document"]["unit"] == "TYT xã Tân Thành" and report["document"]["year"] == 2019
+    page = client.get(f"/reports/{report['report_id']}?nguon=cung-don-vi", headers=auth(REVIEWER)).text
+    assert "Cùng đơn vị với bản mô tả" in page and "không thể là nguồn của bản mô tả" in page
+    filtered = client.get(f"/reports/{report['report_id']}?nguon=co-truoc", headers=auth(REVIEWER)).text
+    assert "Không có nguồn nào khớp bộ lọc này." in filtered
+    bad = client.post("/api/check", files={"file": ("x.txt", b"abc")}, data={"year": "hai nghin"},
+                      headers=auth(REVIEWER))
+    assert bad.status_code == 400 and "Năm không hợp lệ" in bad.json()["error"]["message"]
+
+
+def test_compare_two_files_side_by_side_without_storing_either(env):
+    client, archive = env["client"], env["archive"]
+    docs, _ = archive.store.list_documents()
+    original = archive.store.get_document(docs[0].id).text
+    first = make_txt(env["files"] / "so-sanh-a.txt", original)
+    second = make_docx(env["files"] / "so-sanh-b.docx", [("para", line) for line in original.splitlines() if line.strip()])
+    files = lambda: {"file": ("a.txt", open(first, "rb")), "other": ("b.docx", open(second, "rb"))}  # noqa: E731
+    assert client.post("/api/compare", files=files(), headers=auth(AUTHOR)).status_code == 403
+    before = archive.store.count_documents()
+    response = client.post("/api/compare", files=files(), headers=auth(REVIEWER))
+    assert response.status_code == 200, response.text
+    report = response.json()
+    assert report["mode"] == "pair" and report["similarity"]["verdict"] == "duplicate"
+    assert len(report["similarity"]["sources"]) == 1 and report["similarity"]["sources"][0]["matches"]
+    assert archive.store.count_documents() == before
+    page = client.get(f"/reports/{report['report_id']}", headers=auth(REVIEWER)).text
+    assert "Văn bản được so sánh" in page and "a.txt ↔ b.docx" in page
+    assert "So sánh hai văn bản" in client.get("/compare", headers=auth(REVIEWER)).text

@@ -332,3 +332,19 @@ def test_unknown_document_id_exits_3(cli, demo_dir):
     assert result.exit_code == 3
     assert result.stderr.startswith("Lỗi: Không tìm thấy sáng kiến")
     assert listing(cli, data)["total"] == 8
+
+
+def test_compare_two_files_prints_the_pair_report(cli, demo_dir, tmp_path):
+    data, _ = demo_dir
+    first = DEMO / "submissions" / "dup_reworded.md"
+    second = DEMO / "archive" / "toan4-phan-so-bang-giay.md"
+    before = listing(cli, data)["total"]
+    result = cli("compare", first, second, "--json", data_dir=data)
+    assert result.exit_code == 0, result.stderr
+    report = json.loads(result.stdout)
+    assert report["mode"] == "pair" and report["similarity"]["verdict"] == "duplicate"
+    assert listing(cli, data)["total"] == before
+    text = cli("compare", first, second, data_dir=data)
+    assert text.exit_code == 0 and "Vì sao:" in text.stdout
+    missing = cli("compare", first, tmp_path / "khong-co.md", data_dir=data)
+    assert missing.exit_code == 2 and "Không tìm thấy tệp" in missing.stderr

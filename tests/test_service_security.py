@@ -245,9 +245,9 @@ def test_hostile_upload_names_are_never_used_as_paths(archive, tmp_path, monkeyp
     seen = []
     original = archive.check_file
 
-    def spy(path):
+    def spy(path, context=None):
         seen.append((path, sorted(p.name for p in path.parent.iterdir())))
-        return original(path)
+        return original(path, context)
 
     monkeypatch.setattr(archive, "check_file", spy)
     data_dir = tmp_path / "service"
@@ -341,6 +341,8 @@ RULES = {
     ("GET", "/api/reports/{report_id}"): USERS,
     ("GET", "/api/reports/{report_id}/pdf"): USERS,
     ("GET", "/api/search"): REVIEWERS,
+    ("POST", "/api/compare"): REVIEWERS,
+    ("GET", "/compare"): REVIEWERS,
     ("GET", "/api/documents"): REVIEWERS,
     ("GET", "/api/documents/{doc_id}"): REVIEWERS,
     ("GET", "/api/documents/{doc_id}/similar"): REVIEWERS,

@@ -14,7 +14,15 @@ from indexing.errors import InputError, SangkienError
 from indexing.text import WORD
 from service.auth import authenticate, can, csrf_token
 from service.db import ROLE_LABELS
-from service.wording import EVIDENCE_TEXT, MATCH_KIND_TEXT, SOURCE_VERDICT_TEXT, VERDICT_SHORT, VERDICT_TEXT
+from service.wording import (
+    EVIDENCE_TEXT,
+    MATCH_KIND_TEXT,
+    SOURCE_VERDICT_TEXT,
+    VERDICT_SHORT,
+    VERDICT_TEXT,
+    source_flags,
+    source_reasons,
+)
 
 TEMPLATES = Jinja2Templates(directory=Path(__file__).resolve().parent.parent / "templates")
 ROUND_STATUS_TEXT = {"queued": "Đang chờ", "running": "Đang xử lý", "done": "Hoàn thành", "failed": "Lỗi"}
@@ -23,6 +31,7 @@ PAGE_SIZE = 25
 # Navigation: (permission needed, path, label).
 NAV = (
     ("check", "/check", "Kiểm tra sáng kiến"),
+    ("compare", "/compare", "So sánh hai văn bản"),
     ("reports.own", "/reports", "Báo cáo của tôi"),
     ("search", "/search", "Tìm kiếm"),
     ("archive.read", "/documents", "Kho sáng kiến"),
@@ -79,7 +88,8 @@ TEMPLATES.env.filters.update(percent=percent, local_time=local_time)
 TEMPLATES.env.globals.update(VERDICT_TEXT=VERDICT_TEXT, VERDICT_SHORT=VERDICT_SHORT,
                              SOURCE_VERDICT_TEXT=SOURCE_VERDICT_TEXT, MATCH_KIND_TEXT=MATCH_KIND_TEXT,
                              EVIDENCE_TEXT=EVIDENCE_TEXT, ROUND_STATUS_TEXT=ROUND_STATUS_TEXT,
-                             ROLE_LABELS=ROLE_LABELS, mark_common=mark_common, mark_spans=mark_spans)
+                             ROLE_LABELS=ROLE_LABELS, mark_common=mark_common, mark_spans=mark_spans,
+                             source_reasons=source_reasons, source_flags=source_flags)
 
 
 def render(request: Request, template: str, status_code: int = 200, **context) -> HTMLResponse:
