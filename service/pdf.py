@@ -7,7 +7,7 @@ from xml.sax.saxutils import escape
 
 from indexing.errors import MissingToolError
 from indexing.report import CheckReport
-from service.wording import EVIDENCE_TEXT, MATCH_KIND_TEXT, SOURCE_VERDICT_TEXT, VERDICT_TEXT
+from service.wording import EVIDENCE_TEXT, MATCH_KIND_TEXT, verdict_label
 
 FONT_DIR = Path("/usr/share/fonts/truetype/dejavu")
 KIND_COLOURS = {"verbatim": "#f8c9c4", "near_verbatim": "#fde2b8", "paraphrase": "#fff3b0"}
@@ -61,7 +61,7 @@ def report_to_pdf(report: CheckReport, *, filename: str, created_at: str, demo: 
         p(f"Tên sáng kiến: {doc.title or '—'}"),
         p(f"Tệp: {filename} · Thời gian kiểm tra: {created_at[:16].replace('T', ' ')}", small),
         Spacer(1, 4 * mm),
-        p(f"Mức tương đồng với kho sáng kiến: {percent(sim.score)} — {VERDICT_TEXT.get(sim.verdict, '')}", h2),
+        p(f"Mức tương đồng với kho sáng kiến: {percent(sim.score)} — {verdict_label(sim.verdict)}", h2),
         p("Kết quả chỉ để tham khảo; hội đồng sáng kiến xem xét và kết luận.", small),
     ]
     sources = sim.sources
@@ -69,7 +69,7 @@ def report_to_pdf(report: CheckReport, *, filename: str, created_at: str, demo: 
     if sources:
         rows = [[p("Sáng kiến trong kho", cell_bold), p("Năm", cell_bold), p("Tỷ lệ phủ", cell_bold),
                  p("Đánh giá", cell_bold)]]
-        rows += [[p(s.title), p(s.year), p(percent(s.coverage)), p(SOURCE_VERDICT_TEXT.get(s.verdict, s.verdict))]
+        rows += [[p(s.title), p(s.year), p(percent(s.coverage)), p(verdict_label(s.verdict))]
                  for s in sources]
         flow.append(Table(rows, colWidths=[100 * mm, 15 * mm, 20 * mm, 35 * mm], style=grid, repeatRows=1))
         for n, source in enumerate(sources, 1):

@@ -35,17 +35,19 @@ def parse_text(parsed: ParseReport, templates_dir: Path) -> str:
     return "\n".join(lines)
 
 
-# Vietnamese labels shared by the CLI report, the web UI and the PDF export.
+# The three verdict labels, identical in the CLI report, the web pages, the PDF and Excel exports. A
+# source whose matches stay below a partial copy ("related") is listed for reading under the third one.
 VERDICT_TEXT = {
-    "duplicate": "Có dấu hiệu trùng lặp nội dung với sáng kiến đã có",
-    "partial": "Trùng lặp một phần với sáng kiến đã có",
+    "duplicate": "Có dấu hiệu trùng lặp",
+    "partial": "Trùng lặp một phần",
     "original": "Chưa phát hiện trùng lặp đáng kể",
 }
-# Badges in tables: the full sentence above would stretch the column.
-VERDICT_SHORT = {"duplicate": "Có dấu hiệu trùng lặp", "partial": "Trùng lặp một phần",
-                 "original": "Chưa thấy trùng lặp"}
-SOURCE_VERDICT_TEXT = {"duplicate": "Trùng lặp nội dung", "partial": "Trùng lặp một phần",
-                       "related": "Có đoạn tương đồng"}
+
+
+def verdict_label(verdict: str) -> str:
+    return VERDICT_TEXT.get(verdict, VERDICT_TEXT["original"])
+
+
 MATCH_KIND_TEXT = {"verbatim": "Trùng nguyên văn", "near_verbatim": "Gần nguyên văn", "paraphrase": "Diễn đạt lại"}
 EVIDENCE_TEXT = {"present": "Có minh chứng", "weak": "Minh chứng yếu", "missing": "Thiếu minh chứng"}
 
@@ -63,13 +65,13 @@ def check_text(report: CheckReport, templates_dir: Path) -> str:
         f"Tên: {doc.title or '(không xác định)'}",
         f"Mẫu văn bản: {template_label(doc.template, templates_dir)}",
         "",
-        f"Mức tương đồng với kho: {sim.score * 100:.0f}% — {VERDICT_TEXT[sim.verdict]}.",
+        f"Mức tương đồng với kho: {sim.score * 100:.0f}% — {verdict_label(sim.verdict)}.",
     ]
     for n, src in enumerate(sim.sources, 1):
         lines += [
             "",
             f"{n}. {src.title} ({src.year or '—'}; {src.unit or '—'}) [{src.doc_id}]",
-            f"   Đánh giá: {SOURCE_VERDICT_TEXT.get(src.verdict, src.verdict)}; "
+            f"   Đánh giá: {verdict_label(src.verdict)}; "
             f"phần văn bản tương đồng: {src.coverage * 100:.0f}%",
         ]
         lines += [f"   – {flag}." for flag in source_flags(src)]

@@ -17,11 +17,9 @@ from service.db import ROLE_LABELS
 from service.wording import (
     EVIDENCE_TEXT,
     MATCH_KIND_TEXT,
-    SOURCE_VERDICT_TEXT,
-    VERDICT_SHORT,
-    VERDICT_TEXT,
     source_flags,
     source_reasons,
+    verdict_label,
 )
 
 TEMPLATES = Jinja2Templates(directory=Path(__file__).resolve().parent.parent / "templates")
@@ -85,8 +83,7 @@ def mark_spans(text: str, spans) -> Markup:
 
 
 TEMPLATES.env.filters.update(percent=percent, local_time=local_time)
-TEMPLATES.env.globals.update(VERDICT_TEXT=VERDICT_TEXT, VERDICT_SHORT=VERDICT_SHORT,
-                             SOURCE_VERDICT_TEXT=SOURCE_VERDICT_TEXT, MATCH_KIND_TEXT=MATCH_KIND_TEXT,
+TEMPLATES.env.globals.update(verdict_label=verdict_label, MATCH_KIND_TEXT=MATCH_KIND_TEXT,
                              EVIDENCE_TEXT=EVIDENCE_TEXT, ROUND_STATUS_TEXT=ROUND_STATUS_TEXT,
                              ROLE_LABELS=ROLE_LABELS, mark_common=mark_common, mark_spans=mark_spans,
                              source_reasons=source_reasons, source_flags=source_flags)
