@@ -38,8 +38,9 @@ eval: $(STAMP)
 	status=0; \
 	$(BIN)/python bench/eval.py --data-dir $(DATA_DIR)/eval || status=1; \
 	$(BIN)/python bench/eval_vnpara.py --data-dir $(DATA_DIR)/eval || status=1; \
-	$(BIN)/python bench/eval_evidence.py || status=1; \
-	$(BIN)/python bench/eval_evidence.py --corpus bench/families || status=1; \
+	$(BIN)/python bench/eval_evidence.py --quiet || status=1; \
+	$(BIN)/python bench/eval_evidence.py --quiet --corpus bench/families || status=1; \
+	$(BIN)/python bench/eval_evidence.py --quiet --corpus bench/heldout || status=1; \
 	out=$$($(BIN)/python bench/check_sections.py) || status=1; echo "$$out" | tail -1; \
 	$(BIN)/python bench/check_formats.py || status=1; \
 	exit $$status

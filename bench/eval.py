@@ -100,7 +100,8 @@ def judge(case: Case, ids: dict[tuple[str, str], str], verdict_of) -> tuple[bool
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--data-dir", type=Path, default=REPO / "var" / "eval")
-    parser.add_argument("--families", type=Path, nargs="+", default=[SHARED / "dev", REPO / "bench" / "families"])
+    parser.add_argument("--families", type=Path, nargs="+",
+                        default=[SHARED / "dev", REPO / "bench" / "families", REPO / "bench" / "heldout"])
     parser.add_argument("--real", type=Path, default=SHARED / "real")
     parser.add_argument("--distractors", type=int, default=None, help="index only the first N real documents")
     parser.add_argument("--verbose", action="store_true")

@@ -264,7 +264,8 @@ class Archive:
         evidence = analyze_evidence(doc, load_lexicon(Path(self.settings.lexicons_dir)))
         return CheckReport(
             document=CheckReport.summarize(doc, context), mode=mode, similarity=similarity,
-            evidence=evidence.sections, document_findings=evidence.document_findings,
+            evidence=evidence.sections, evidence_summary=evidence.summary,
+            document_findings=evidence.document_findings,
             document_suggestions=evidence.document_suggestions, warnings=doc.warnings,
         )
 

@@ -125,6 +125,23 @@ class SectionEvidence(ReportModel):
     status: EvidenceStatus
     findings: list[str] = Field(default_factory=list)
     suggestions: list[str] = Field(default_factory=list)
+    # How the section was judged: measured (results, benefits), baseline (reason, current situation),
+    # summary, novelty, applicability or confirmation (the applying unit's opinion).
+    profile: str = ""
+
+
+class EvidenceGap(ReportModel):
+    heading: str
+    status: EvidenceStatus
+    suggestion: str
+
+
+class EvidenceSummary(ReportModel):
+    """The document's evidence at a glance, and its most important gaps with what to do."""
+
+    status: EvidenceStatus
+    text: str
+    gaps: list[EvidenceGap] = Field(default_factory=list)
 
 
 # --- the check report ------------------------------------------------------------------------------
@@ -149,6 +166,7 @@ class CheckReport(ReportModel):
     mode: Literal["archive", "pair"] = "archive"
     similarity: SimilarityReport
     evidence: list[SectionEvidence]
+    evidence_summary: EvidenceSummary | None = None
     document_findings: list[str]
     document_suggestions: list[str]
     warnings: list[str]
