@@ -388,3 +388,22 @@ def test_title_from_inline_name_field_after_form_heading():
     found = detect_sections(blocks, text, offsets, TEMPLATES)
     doc = Document(text=text, blocks=blocks, block_offsets=offsets, format="txt", sections=found.sections)
     assert guess_title(doc) == "Bao quả hồng bằng túi giấy hai lớp tại xã Thụy Hùng"
+
+
+def test_titles_never_come_from_default_properties_file_names_or_form_headings():
+    from indexing.parse import join_blocks
+    from indexing.title import usable_property_title
+
+    assert not usable_property_title("Word Document", "/tmp/x.docx")
+    assert not usable_property_title("dup_reworded", "/tmp/dup_reworded.docx")
+    assert not usable_property_title("bao-cao-sang-kien", "/tmp/khac.docx")
+    assert not usable_property_title("BÁO CÁO MÔ TẢ SÁNG KIẾN", None)
+    assert usable_property_title("Sổ tay điện tử theo dõi đọc sách của học sinh lớp 5", "/tmp/so-tay.docx")
+
+    blocks = [Block("BÁO CÁO MÔ TẢ SÁNG KIẾN CẤP CƠ SỞ"), Block("1. Lí do chọn sáng kiến"),
+              Block("Học sinh lớp 5 ít đọc sách ngoài giờ và thư viện trường vắng người mượn sách.")]
+    text, offsets = join_blocks(blocks)
+    found = detect_sections(blocks, text, offsets, TEMPLATES)
+    doc = Document(text=text, blocks=blocks, block_offsets=offsets, format="txt", sections=found.sections,
+                   metadata={"title": "Word Document"})
+    assert guess_title(doc) == "Học sinh lớp 5 ít đọc sách ngoài giờ và thư viện trường vắng người mượn sách"
