@@ -28,7 +28,7 @@ from indexing.parse import parse_document
 from indexing.report import CheckReport, PeerMatch, RoundEntry, SearchHit, SimilarDocument, SourceSummary
 from indexing.stats import ArchiveStats, background_stats
 from indexing.store import ArchiveStore, DocMeta, document_hash
-from indexing.templates import templates_version
+from indexing.templates import template_name, templates_version
 from indexing.text import WORD, tokens
 from indexing.units import SubmissionContext, level_rank, same_unit
 from indexing.vector_index import VectorIndex, index_consistent, rebuild_from_store
@@ -263,7 +263,8 @@ class Archive:
     def _report(self, doc: Document, similarity, context: SubmissionContext, mode: str) -> CheckReport:
         evidence = analyze_evidence(doc, load_lexicon(Path(self.settings.lexicons_dir)))
         return CheckReport(
-            document=CheckReport.summarize(doc, context), mode=mode, similarity=similarity,
+            document=CheckReport.summarize(doc, context, template_name(doc.template, self.settings.templates_dir)),
+            mode=mode, similarity=similarity,
             evidence=evidence.sections, evidence_summary=evidence.summary,
             document_findings=evidence.document_findings,
             document_suggestions=evidence.document_suggestions, warnings=doc.warnings,

@@ -149,6 +149,10 @@ class EvidenceSummary(ReportModel):
 class DocumentSummary(ReportModel):
     title: str
     template: str | None
+    template_name: str | None = Field(None, description="the template's Vietnamese name")
+    # When no template is recognised: the closest one and what it would still need.
+    closest_template_name: str | None = None
+    closest_missing: list[str] = Field(default_factory=list)
     sections: list[SectionInfo]
     missing_sections: list[str]
     # The submission's own unit, year and level, when the file or the form says them.
@@ -172,9 +176,10 @@ class CheckReport(ReportModel):
     warnings: list[str]
 
     @staticmethod
-    def summarize(doc: Document, context=None) -> DocumentSummary:
+    def summarize(doc: Document, context=None, template_name: str | None = None) -> DocumentSummary:
         return DocumentSummary(
-            title=doc.title, template=doc.template, missing_sections=doc.missing_sections,
+            title=doc.title, template=doc.template, template_name=template_name,
+            missing_sections=doc.missing_sections,
             sections=[SectionInfo(heading=s.heading, kind=s.kind, start=s.start, end=s.end) for s in doc.sections],
             unit=getattr(context, "unit", None), year=getattr(context, "year", None),
             level=getattr(context, "level", None),

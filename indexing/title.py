@@ -12,8 +12,8 @@ from indexing.text import fold, parse_numbering
 # Form headings a title block follows, and the national motto: compared folded.
 _TITLE_MARKERS = tuple(fold(m) for m in (
     "sáng kiến kinh nghiệm", "bản mô tả sáng kiến", "báo cáo mô tả sáng kiến", "đề tài", "báo cáo sáng kiến",
-    "báo cáo thuyết minh sáng kiến", "đơn đề nghị công nhận sáng kiến", "báo cáo kết quả nghiên cứu, ứng dụng sáng kiến",
-    "bản mô tả sáng kiến kinh nghiệm", "thuyết minh sáng kiến"))
+    "báo cáo thuyết minh sáng kiến", "đơn đề nghị công nhận sáng kiến",
+    "báo cáo kết quả nghiên cứu, ứng dụng sáng kiến", "bản mô tả sáng kiến kinh nghiệm", "thuyết minh sáng kiến"))
 # Titles word processors put in a file's properties by themselves (or a template left there).
 _DEFAULT_PROPERTY_TITLES = {fold(t) for t in ("Word Document", "Microsoft Word Document", "Document", "Tài liệu",
                                                "Untitled", "Không có tiêu đề", "Chưa đặt tên", "Title", "Tiêu đề")}

@@ -7,7 +7,7 @@ from xml.sax.saxutils import escape
 
 from indexing.errors import MissingToolError
 from indexing.report import CheckReport
-from service.wording import EVIDENCE_TEXT, MATCH_KIND_TEXT, verdict_label
+from service.wording import EVIDENCE_TEXT, MATCH_KIND_TEXT, structure_text, verdict_label
 
 FONT_DIR = Path("/usr/share/fonts/truetype/dejavu")
 KIND_COLOURS = {"verbatim": "#f8c9c4", "near_verbatim": "#fde2b8", "paraphrase": "#fff3b0"}
@@ -86,10 +86,14 @@ def report_to_pdf(report: CheckReport, *, filename: str, created_at: str, demo: 
         flow.append(p("Không có sáng kiến nào trong kho có đoạn tương đồng đáng kể."))
 
     flow.append(p("Cấu trúc bản mô tả", h2))
-    missing = doc.missing_sections
-    flow.append(p(f"Còn thiếu các mục: {', '.join(missing)}." if missing else "Có đủ các mục chính của mẫu."))
+    flow.append(p(structure_text(doc)))
 
     flow.append(p("Minh chứng hiệu quả theo từng mục", h2))
+    if report.evidence_summary:
+        summary = report.evidence_summary
+        flow.append(p(f"{EVIDENCE_TEXT[summary.status]}. {summary.text}", cell_bold))
+        for n, gap in enumerate(summary.gaps, 1):
+            flow.append(p(f"{n}. {gap.heading} ({EVIDENCE_TEXT[gap.status].lower()}): {gap.suggestion}"))
     if report.evidence:
         rows = [[p("Mục", cell_bold), p("Tình trạng", cell_bold), p("Nhận xét và gợi ý", cell_bold)]]
         for e in report.evidence:

@@ -84,8 +84,12 @@ def check_text(report: CheckReport, templates_dir: Path) -> str:
             ]
         if len(src.matches) > 8:
             lines.append(f"   … và {len(src.matches) - 8} đoạn khác.")
-    if doc.missing_sections:
-        lines += ["", "Thiếu các mục bắt buộc:"] + [f"  - {m}" for m in doc.missing_sections]
+    lines += ["", structure_text(doc)]
+    if report.evidence_summary:
+        summary = report.evidence_summary
+        lines += ["", f"MINH CHỨNG HIỆU QUẢ: {EVIDENCE_TEXT[summary.status]}. {summary.text}"]
+        lines += [f"  {n}. {g.heading} ({EVIDENCE_TEXT[g.status].lower()}): {g.suggestion}"
+                  for n, g in enumerate(summary.gaps, 1)]
     if report.evidence:
         lines += ["", "MINH CHỨNG HIỆU QUẢ THEO TỪNG MỤC"]
         for ev in report.evidence:
@@ -100,6 +104,20 @@ def check_text(report: CheckReport, templates_dir: Path) -> str:
         lines += ["", "Lưu ý:"] + [f"  - {w}" for w in report.warnings]
     lines += ["", "Ghi chú: mức tương đồng là số liệu tham khảo; việc đánh giá thuộc về Hội đồng sáng kiến."]
     return "\n".join(lines)
+
+
+def structure_text(doc) -> str:
+    """The structure check in one sentence: the template recognised and what it still lacks."""
+    if not doc.template:
+        text = "Không nhận ra mẫu bản mô tả sáng kiến."
+        if doc.closest_template_name:
+            text += f" Mẫu gần nhất: {doc.closest_template_name}"
+            text += f"; còn thiếu các mục: {', '.join(doc.closest_missing)}." if doc.closest_missing else "."
+        return text
+    name = doc.template_name or doc.template
+    if doc.missing_sections:
+        return f"Theo {name}, còn thiếu các mục: {', '.join(doc.missing_sections)}."
+    return f"Bản mô tả có đủ các mục chính của mẫu: {name}."
 
 
 def percent(value) -> str:
