@@ -1,5 +1,6 @@
-"""PDF text layer (pdfplumber): visual lines re-joined into paragraphs, running headers/footers and
-page numbers dropped, scanned pages reported."""
+"""PDF text layer (pdfplumber): visual lines re-joined into paragraphs (headings wrapped over several
+lines included), ruled tables read as table rows, running headers/footers and page numbers dropped,
+scanned pages reported."""
 from __future__ import annotations
 
 import re
@@ -30,6 +31,7 @@ class _Line:
     size: float
     bold: bool
     first_word: float  # width of the first word: would it have fitted at the end of the line above?
+    table: bool = False  # one row of a ruled table, cells joined by " | "
 
 
 def extract_pdf(path: Path, settings: Settings, deadline: float | None = None) -> Extraction:
@@ -118,11 +120,17 @@ def _corrupt_pdf(exc: Exception | None) -> InputError:
 
 
 def _pdf_lines(page, number: int) -> list[_Line]:
+    tables = _table_rows(page, number)
+    boxes = [box for box, _ in tables]
     lines = []
     for raw in page.extract_text_lines(strip=True, return_chars=True):
         chars = [char for char in raw["chars"] if char["text"].strip()]
         if not raw["text"].strip() or not chars:
             continue
+        middle = (float(raw["top"]) + float(raw["bottom"])) / 2
+        if any(x0 <= raw["x0"] + 1 and raw["x1"] - 1 <= x1 and top <= middle <= bottom
+               for x0, top, x1, bottom in boxes):
+            continue  # read with its table below
         lines.append(
             _Line(
                 text=raw["text"].strip(),
@@ -136,7 +144,32 @@ def _pdf_lines(page, number: int) -> list[_Line]:
                 first_word=_first_word_width(chars),
             )
         )
+    if tables:
+        lines.extend(row for _, rows in tables for row in rows)
+        lines.sort(key=lambda line: line.top)
     return lines
+
+
+def _table_rows(page, number: int) -> list[tuple[tuple[float, float, float, float], list[_Line]]]:
+    """Ruled tables of a page (grid lines drawn around the cells) and their rows as table lines; a page
+    without any drawn lines or rectangles has none and costs nothing. A one-column table is a frame
+    around text (a boxed title or form), not a table: its lines are read as ordinary lines."""
+    if not (page.lines or page.rects):
+        return []
+    found = []
+    for table in page.find_tables():
+        cells = table.extract()
+        if not cells or max(len(row) for row in cells) < 2:
+            continue
+        rows = []
+        for row, values in zip(table.rows, cells):
+            texts = [" ".join(value.split()) for value in values if value and value.strip()]
+            if texts:
+                x0, top, x1, bottom = row.bbox
+                rows.append(_Line(" | ".join(texts), number, float(x0), float(x1), float(top), float(bottom),
+                                  0.0, False, 0.0, table=True))
+        found.append((tuple(float(v) for v in table.bbox), rows))
+    return found
 
 
 def _first_word_width(chars: list[dict]) -> float:
@@ -164,6 +197,7 @@ def _drop_running_lines(pages: list[list[_Line]], heights: list[float]) -> list[
         return (where, re.sub(r"\d+", "#", line.text.lower())) if where else None
 
     def edges(lines: list[_Line]) -> list[_Line]:
+        lines = [line for line in lines if not line.table]  # a table's header row repeats, and stays
         return lines[:2] + lines[2:][-2:]
 
     text_pages = [index for index, lines in enumerate(pages) if lines]
@@ -199,25 +233,34 @@ def _assemble_pdf_blocks(lines: list[_Line]) -> list[Block]:
     """Re-join hard-wrapped visual lines into paragraphs; headings and list items keep their own block."""
     if not lines:
         return []
-    body_size = Counter(round(line.size) for line in lines).most_common(1)[0][0]
-    right = sorted(line.x1 for line in lines)[int(len(lines) * 0.98)]
-    pitches = [
-        round(b.top - a.top)
-        for a, b in zip(lines, lines[1:])
-        if a.page == b.page and round(a.size) == round(b.size) == body_size and b.top > a.top
-    ]
-    pitch = Counter(pitches).most_common(1)[0][0] if pitches else body_size * 1.2
+    text_lines = [line for line in lines if not line.table] or lines
+    body_size = Counter(round(line.size) for line in text_lines).most_common(1)[0][0]
+    right = sorted(line.x1 for line in text_lines)[int(len(text_lines) * 0.98)]
+    pitches: dict[int, list[int]] = defaultdict(list)  # line pitch seen between lines of each font size
+    for a, b in zip(lines, lines[1:]):
+        if a.page == b.page and not (a.table or b.table) and round(a.size) == round(b.size) and b.top > a.top:
+            pitches[round(a.size)].append(round(b.top - a.top))
+    pitch = Counter(pitches[body_size]).most_common(1)[0][0] if pitches[body_size] else body_size * 1.2
+
+    def leading(size: float) -> float:
+        """The line pitch of a paragraph in this font size: the body's, or for a heading font the
+        smallest pitch seen in that size (the lines of a wrapped heading), else the body's scaled."""
+        if round(size) == body_size:
+            return pitch
+        seen = min(pitches[round(size)], default=0)
+        return seen if seen >= size else pitch * size / body_size
 
     def marked(line: _Line) -> bool:
-        """Numbering, a bullet or a bigger font always opens a new block."""
+        """Numbering, a bullet or a table row always opens a new block (so does a change of font
+        size, see `continues`; the lines of a heading wrapped in its bigger font stay together)."""
         text = line.text
         return bool(
-            BULLET.match(text) or STEP_LINE.match(text) or STRONG_NUMBERING.match(text)
-            or WEAK_NUMBERING.match(text) or line.size >= body_size * 1.15
+            line.table or BULLET.match(text) or STEP_LINE.match(text) or STRONG_NUMBERING.match(text)
+            or WEAK_NUMBERING.match(text)
         )
 
     def spaced_or_indented(prev: _Line, line: _Line) -> bool:
-        return line.top - prev.top > pitch * 1.25 + 1 or line.x0 > prev.x0 + 8
+        return line.top - prev.top > leading(line.size) * 1.25 + 1 or line.x0 > prev.x0 + 8
 
     # Does this document mark paragraphs by spacing or first-line indents? Then a wrapped line that ends
     # a sentence but shows neither mark is still inside its paragraph; without such marks, the sentence
@@ -225,13 +268,13 @@ def _assemble_pdf_blocks(lines: list[_Line]) -> list[Block]:
     boundaries = [
         (a, b) for a, b in zip(lines, lines[1:])
         if a.page == b.page and _ends_sentence(a.text) and b.text[:1].isupper()
-        and not (marked(b) or a.bold or b.bold)
+        and not (marked(b) or a.table or a.bold or b.bold or round(b.size) != body_size)
     ]
     marks = sum(spaced_or_indented(a, b) for a, b in boundaries)
     layout_marks = bool(boundaries) and marks >= 0.3 * len(boundaries)
 
     def continues(prev: _Line, line: _Line, first: _Line) -> bool:
-        if marked(line) or line.bold != prev.bold or abs(line.size - prev.size) > 0.5:
+        if marked(line) or prev.table or line.bold != prev.bold or abs(line.size - prev.size) > 0.5:
             return False
         same_page = line.page == prev.page
         # Wrapped lines of a list item hang to the right of its bullet, like a first-line indent would.
@@ -252,8 +295,14 @@ def _assemble_pdf_blocks(lines: list[_Line]) -> list[Block]:
         return not _ends_sentence(prev.text) and line.text[0].islower() and not prev.bold
 
     groups: list[list[_Line]] = [[lines[0]]]
+    header = lines[0].text if lines[0].table else None  # first row of the table being read
     for line in lines[1:]:
         group = groups[-1]
+        if line.table:
+            if group[-1].table and line.page != group[-1].page and line.text == header:
+                continue  # the header row repeated where the table goes on over a page break
+            if not group[-1].table:
+                header = line.text
         if continues(group[-1], line, group[0]):
             group.append(line)
         else:
@@ -263,13 +312,15 @@ def _assemble_pdf_blocks(lines: list[_Line]) -> list[Block]:
 
 def _pdf_block(group: list[_Line], body_size: float) -> Block:
     first = group[0]
+    if first.table:
+        return Block(first.text, kind="table_row", page=first.page)
     text = " ".join(line.text for line in group)
     bold = all(line.bold for line in group)
     short = len(text.split()) <= 15 and not text.rstrip().endswith((".", ";", ","))
     if bullet := BULLET.match(text):
         return Block(text[bullet.end():], kind="list_item", bold=bold, page=first.page)
-    if STEP_LINE.match(text):
-        return Block(text, kind="list_item", bold=bold, page=first.page)
+    if STEP_LINE.match(text):  # "Bước 2. ..." opens its own block, a paragraph as authors type it
+        return Block(text, bold=bold, page=first.page)
     heading = (
         (STRONG_NUMBERING.match(text) and len(text.split()) <= 30)
         or (WEAK_NUMBERING.match(text) and (bold or short))
