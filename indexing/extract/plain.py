@@ -11,7 +11,7 @@ from indexing.document import Block, Extraction
 from indexing.errors import InputError
 from indexing.extract.common import utf16_without_bom
 from indexing.legacy import LegacyTables, load_legacy_tables
-from indexing.text import BULLET, LETTER_ITEM, SENTENCE_END
+from indexing.text import BULLET, LETTER_ITEM, SENTENCE_END, STEP, STRONG_NUMBERING, WEAK_NUMBERING
 
 
 def decode_text(data: bytes, legacy: LegacyTables) -> tuple[str, list[str]]:
@@ -140,20 +140,85 @@ def parse_markdown(text: str) -> list[Block]:
 
 def parse_plain_text(text: str) -> list[Block]:
     """One block per line, except that a line starting in lower case continues a previous line that
-    does not end a sentence (a hard-wrapped paragraph). Bulleted lines become list items."""
+    does not end a sentence (a hard-wrapped paragraph). Bulleted lines become list items; tab-separated
+    lines (a table saved as text) table rows. Plain text has no bold, so a heading is told by its form
+    alone (see `_typed_heading`)."""
     blocks: list[Block] = []
+    after_blank: list[bool] = []  # a blank line came before the block
     previous_open = False  # the last line may continue on the next one
+    blank = True
     for raw in text.split("\n"):
         line = raw.strip()
         if not line:
             previous_open = False
+            blank = True
+            continue
+        # A tab after the first text (not an indent) separates table cells, some of which may be empty,
+        # except after a list number or a label ("1.<tab>Lý do chọn đề tài", "Tác giả:<tab>Lê Văn A").
+        row = "\t" in raw.strip(" \r\n\f\v").lstrip("\t")
+        cells = [" ".join(cell.split()) for cell in line.split("\t") if cell.strip()]
+        if row and (_LIST_MARK.match(cells[0]) or cells[0].endswith(":")):
+            line = " ".join(cells)
+        elif row:
+            blocks.append(Block(" | ".join(cells), kind="table_row"))
+            after_blank.append(blank)
+            blank = previous_open = False
             continue
         bullet = BULLET.match(line)
         if bullet and bullet.end() < len(line):
             blocks.append(Block(line[bullet.end():], kind="list_item"))
         elif previous_open and line[0].islower() and not LETTER_ITEM.match(line):
             blocks[-1].text += " " + line
+            continue
         else:
             blocks.append(Block(line))
+        after_blank.append(blank)
+        blank = False
         previous_open = not blocks[-1].text.endswith(SENTENCE_END)
+    for i, block in enumerate(blocks):
+        if _typed_heading(blocks, i, after_blank[i]):
+            block.kind = "heading"
     return blocks
+
+
+_SHORT_LINE = 12  # words
+_LIST_MARK = re.compile(r"^(?:\d{1,2}(?:\.\d{1,2})*[.)]|[IVXivx]{1,5}[.)]|[a-zđA-Z][.)]|[-–•*+·o\uf0b7\uf0a7])$")
+# Captions and labels that look like headings but belong to the text around them.
+_CAPTION = re.compile(r"^(?:Bảng|Hình|Biểu đồ|Sơ đồ|Ảnh|Phụ lục|Mẫu|Nguồn)\s*(?:số\s*)?[\dIVX]", re.IGNORECASE)
+_MIXED = re.compile(r"\d.*[^\W\d_]|[^\W\d_].*\d")  # "CLO1", "COVID-19", "5W": codes, not heading words
+_DATE = re.compile(r"\bngày\b.*\btháng\b.*\bnăm\b", re.IGNORECASE)
+
+
+def _heading_shaped(text: str) -> bool:
+    """Two to twelve words of text (no figures, labels or formulas), starting with a capital, without
+    sentence punctuation at the end or numbering of its own (numbered lines are headings by their form
+    already)."""
+    words = text.split()
+    return (
+        2 <= len(words) <= _SHORT_LINE and text[0].isupper() and not text.endswith((".", ",", ";", "!", "?", "…"))
+        and not any(mark in text for mark in ":=|") and not any(_MIXED.search(word) for word in words)
+        and not WEAK_NUMBERING.match(text) and not STRONG_NUMBERING.match(text) and not LETTER_ITEM.match(text)
+        and not STEP.match(text) and not _CAPTION.match(text) and not _DATE.search(text)
+    )
+
+
+def _typed_heading(blocks: list[Block], i: int, after_blank: bool) -> bool:
+    """A heading typed as a line of its own ("Hiệu quả kinh tế", "Thuận lợi", "DANH MỤC TỪ VIẾT TẮT"):
+    what bold or a heading style says in the other formats. Short, unpunctuated and unnumbered, where
+    a paragraph could start (after a blank line, a finished sentence or another short line) and
+    followed by body text (a list, a table or a paragraph that ends its sentence), not by another short
+    line as in a signature block, an address or a table saved cell by cell."""
+    block = blocks[i]
+    if block.kind != "paragraph" or not _heading_shaped(block.text) or i + 1 >= len(blocks):
+        return False
+    if i and not after_blank:
+        before = blocks[i - 1].text
+        if not (blocks[i - 1].kind != "paragraph" or before.endswith(SENTENCE_END)
+                or len(before.split()) <= _SHORT_LINE):
+            return False  # inside a hard-wrapped paragraph
+    after = blocks[i + 1]
+    if after.text[:1].islower():
+        return False  # the sentence goes on: "Kết quả rất khả quan" / "nhưng còn hạn chế."
+    if after.kind != "paragraph":
+        return True
+    return len(after.text.split()) > 3 and after.text.endswith(SENTENCE_END)
