@@ -27,6 +27,23 @@ def is_upper(text: str) -> bool:
     return all_caps(text, min_letters=3)
 
 
+# "Lạng Sơn, ngày 20 tháng 10 năm 2023": the date line a signature block starts with.
+_DATE_LINE = re.compile(r"^[^.:;]{0,80}\bngày\b[\s\d./…_-]*\btháng\b[\s\d./…_-]*\bnăm\b[\s\d./…_-]*$", re.IGNORECASE)
+
+
+def _not_a_heading_here(c: _Candidate, previous: Block | None, previous_accepted: bool, in_outline: bool) -> bool:
+    """An unnumbered heading-like line that the line before it says is content: the title of a form,
+    table or figure announced by a lead-in ("... bằng phiếu sau:"), or, once the outline has begun,
+    the signature block after its date line ("Tác giả sáng kiến", a name)."""
+    if c.numbering.style != "plain" or c.md_level is not None or previous is None:
+        return False
+    before = previous.text.strip()
+    if in_outline and _DATE_LINE.match(before):
+        return True
+    return (not previous_accepted and previous.kind in ("paragraph", "list_item") and before.endswith(":")
+            and not c.matches and len(before.split()) > 3)
+
+
 @dataclass
 class _Match:
     template: str
@@ -118,11 +135,17 @@ def _candidate(index: int, block: Block, text: str, offset: int, templates: list
                       fold(title), matches)
 
 
+_SECTION_NUMBERING = ("part", "chapter", "roman", "step")
+
+
 def _looks_like_heading(title: str, numbering: Numbering, strong: bool) -> bool:
     words = title.split()
     if not words:
         return numbering.style == "step"  # "Biện pháp 1:" with its name on the next line
-    if len(words) > (25 if strong else 20):
+    # Bold, a heading style or an unambiguous section number ("3.1.", "II.", "Biện pháp 2:") allows a
+    # longer title; plain text has no bold, so the number must do.
+    sectioned = numbering.style in _SECTION_NUMBERING or (numbering.style == "arabic" and numbering.depth >= 2)
+    if len(words) > (25 if strong or sectioned else 20):
         return False
     first = title.lstrip("“\"'(«")[:1]
     if not (first.isupper() or first.isdigit()):
@@ -132,6 +155,7 @@ def _looks_like_heading(title: str, numbering: Numbering, strong: bool) -> bool:
     if title.endswith(".") and len(words) > 10:
         return False
     return not (title.endswith(":") and len(words) > 12)
+
 
 
 def _accept(c: _Candidate) -> bool:
@@ -215,7 +239,10 @@ def detect_sections(blocks: list[Block], text: str, block_offsets: list[int],
             continue
         c = _candidate(i, block, text, block_offsets[i], templates)
         if c and _accept(c):
-            candidates.append(c)
+            previous_accepted = bool(candidates) and candidates[-1].block == i - 1
+            in_outline = any(o.matches or o.numbering.style not in ("plain", "bullet") for o in candidates)
+            if not _not_a_heading_here(c, blocks[i - 1] if i else None, previous_accepted, in_outline):
+                candidates.append(c)
     candidates = _drop_empty_duplicates(candidates)
     template = _choose_template(candidates, blocks, templates)
     sections = _nest(candidates, template, len(text))
