@@ -9,6 +9,7 @@ A submission's walk: `read` (parse: extract -> normalise -> sections -> title) -
 from __future__ import annotations
 
 import fcntl
+import io
 import logging
 import threading
 from contextlib import contextmanager, nullcontext
@@ -20,18 +21,28 @@ import numpy as np
 
 from indexing.chunking import make_passages
 from indexing.config import Settings
-from indexing.document import Document, Passage
+from indexing.document import Block, Document, Passage
 from indexing.errors import UNEXPECTED_MESSAGE, InputError, NotFoundError, SangkienError
 from indexing.evidence import analyze_evidence, load_lexicon
+from indexing.keyword_index import KeywordIndex
 from indexing.matching import VERDICT_RANK, Candidate, assess, compare_documents
 from indexing.parse import parse_document
-from indexing.report import CheckReport, PeerMatch, RoundEntry, SearchHit, SimilarDocument, SourceSummary
+from indexing.report import (
+    CheckReport,
+    PeerMatch,
+    RoundEntry,
+    SearchFilters,
+    SearchPage,
+    SimilarDocument,
+    SourceSummary,
+)
+from indexing.search import Background, SearchContext, load_search_lexicon
+from indexing.search import search as search_archive
 from indexing.stats import ArchiveStats, background_stats
-from indexing.store import ArchiveStore, DocMeta, document_hash
+from indexing.store import ArchiveStore, DocMeta, content_hash, document_hash
 from indexing.templates import template_name, templates_version
-from indexing.text import WORD, tokens
 from indexing.units import SubmissionContext, level_rank, same_unit
-from indexing.vector_index import VectorIndex, index_consistent, rebuild_from_store
+from indexing.vector_index import VectorIndex, atomic_write, index_consistent, rebuild_from_store
 from indexing.vietnamese import is_vietnamese
 
 log = logging.getLogger(__name__)
@@ -39,6 +50,8 @@ log = logging.getLogger(__name__)
 # A submission passage's nearest archive passages looked at, and archive documents compared in full.
 CHECK_NEIGHBOURS = 20
 CHECK_CANDIDATES = 10
+# Passage and title vectors a search query is scaled against.
+BACKGROUND_SAMPLE = 1024
 
 PIPELINE_VERSIONS = {"normalizer": "1", "segmenter": "underthesea-9.5.0", "chunking": "1"}
 
@@ -81,6 +94,10 @@ class Archive:
         self._lock = threading.RLock()
         self._stats: ArchiveStats | None = None
         self._stats_state: tuple | None = None
+        self._keyword: KeywordIndex | None = None
+        self._keyword_signature: tuple[int, int] | None = None
+        self._background: tuple[tuple, Background] | None = None
+        self._writers = 0  # depth of `writing()` in this process (it may nest)
 
     # --- components, loaded lazily -------------------------------------------------------------
     @property
@@ -126,6 +143,27 @@ class Archive:
         index.save(index_dir)
         return index
 
+    @property
+    def keyword(self) -> KeywordIndex:
+        """The keyword index, reloaded when another process changed the archive and rebuilt from the
+        store when it is missing or out of step (e.g. after a crash between the two commits)."""
+        with self._lock:
+            signature = self.store.passage_signature()
+            if self._keyword is not None and self._keyword_signature == signature:
+                return self._keyword
+            if self._keyword is None:
+                self._keyword = KeywordIndex(self.settings.keyword_index_dir)
+            else:
+                self._keyword.reload()
+            if not self._keyword.in_step_with(signature):
+                with self.writing():  # no writer may add passages while the index is rebuilt
+                    signature = self.store.passage_signature()
+                    if not self._keyword.in_step_with(signature):
+                        log.info("keyword index is missing or out of step with the archive store; rebuilding it")
+                        self._keyword = KeywordIndex.rebuild(self.settings.keyword_index_dir, self.store)
+            self._keyword_signature = signature
+            return self._keyword
+
     def preload(self) -> None:
         """Load the embedding model and the vector index now (a server's start-up), not on first use."""
         self.index  # noqa: B018 - the property loads (or rebuilds) the index
@@ -135,12 +173,18 @@ class Archive:
         """One writer at a time, across threads and processes. Writers take `self.index` inside this
         block: it reloads an index another process made stale, so saving it never drops that
         process's passages from the index file."""
-        with self._lock, open(self.settings.write_lock, "w") as lock_file:
-            fcntl.flock(lock_file, fcntl.LOCK_EX)
-            try:
+        with self._lock:
+            if self._writers:  # this thread already holds the lock (a rebuild inside a write)
                 yield
-            finally:
-                fcntl.flock(lock_file, fcntl.LOCK_UN)
+                return
+            with open(self.settings.write_lock, "w") as lock_file:
+                fcntl.flock(lock_file, fcntl.LOCK_EX)
+                self._writers += 1
+                try:
+                    yield
+                finally:
+                    self._writers -= 1
+                    fcntl.flock(lock_file, fcntl.LOCK_UN)
 
     # --- reading submissions ---------------------------------------------------------------------
     def read(self, path: Path) -> Document:
@@ -170,33 +214,42 @@ class Archive:
             if getattr(meta, key) in (None, "") and doc.metadata.get(source):
                 setattr(meta, key, doc.metadata.get(source))
         meta.path = meta.path or str(path)
+        title_vector = self.embedder.encode_passages([meta.title])[0]
+        original = self._keep_original(path)
         with self.writing():
-            index = self.index
+            index, keyword = self.index, self.keyword
             if self.store.meta_get("model_id") is None:
                 self.store.meta_set("model_id", self.embedder.model_id)
-            doc_id = self.store.add_document(doc, embedded.passages, embedded.vectors, meta)
-            index.add(self.store.passage_ids(doc_id), embedded.vectors)
+            doc_id = self.store.add_document(doc, embedded.passages, embedded.vectors, meta, title_vector, original)
+            stored = self.store.passages_by_ids(self.store.passage_ids(doc_id))
+            index.add([p.id for p in stored], embedded.vectors)
             index.save(self.settings.index_dir)
-            self._signature = self.store.passage_signature()
+            self._signature = self._keyword_signature = self.store.passage_signature()
+            keyword.replace_document(doc_id, stored, self._signature)
         log.info("stored %s (%d passages) as %s", path.name, len(embedded.passages), doc_id)
         return IndexedFile(doc_id, str(path), meta.title, created=True)
 
     def delete(self, doc_id: str) -> None:
         with self.writing():
-            index = self.index
+            index, keyword = self.index, self.keyword
+            original = self.store.get_document(doc_id).original
             removed = self.store.delete_document(doc_id)
             index.remove(removed)
             index.save(self.settings.index_dir)
-            self._signature = self.store.passage_signature()
+            self._signature = self._keyword_signature = self.store.passage_signature()
+            keyword.remove_document(doc_id, self._signature)
+            self._drop_original(original)
         log.info("deleted %s (%d passages)", doc_id, len(removed))
 
     def reindex(self) -> int:
-        """Rebuild FAISS from the vectors kept in SQLite (no re-embedding)."""
+        """Rebuild the vector index from the vectors kept in SQLite (no re-embedding) and the
+        keyword index from the passage texts."""
         with self.writing():
             index = rebuild_from_store(self.store, self.manifest(), self.settings.index_type)
             index.save(self.settings.index_dir)
             self._index = index
-            self._signature = self.store.passage_signature()
+            self._keyword = KeywordIndex.rebuild(self.settings.keyword_index_dir, self.store)
+            self._signature = self._keyword_signature = self.store.passage_signature()
             return index.ntotal
 
     # --- novelty check ---------------------------------------------------------------------------
@@ -346,86 +399,143 @@ class Archive:
             entry.score = max([p.score for p in entry.peers] + [entry.archive.score if entry.archive else 0.0])
 
     # --- archive reads ---------------------------------------------------------------------------
-    def search(self, query: str, k: int = 10, year: int | None = None, field: str | None = None) -> list[SearchHit]:
-        """Hybrid search: BM25 over passages and FAISS over passage vectors, fused by reciprocal
-        rank, grouped by document with each document's best passage and the query words marked."""
-        query = query.strip()
-        if not query:
-            raise InputError("Hãy nhập nội dung cần tìm.")
-        pool = max(50, k * 10)
-        keyword = self.store.keyword_search(query, limit=pool, year=year, field=field)
-        semantic: list[tuple[int, float]] = []
-        if self.store.count_passages():
-            qvec = self.embedder.encode_queries([query])
-            scores, ids = self.index.search(qvec, min(pool * 3, max(self.index.ntotal, 1)))
-            floor = self.settings.search_min_similarity
-            semantic = [(int(i), float(s)) for i, s in zip(ids[0], scores[0]) if i >= 0 and s >= floor]
-        fused = reciprocal_rank_fusion([keyword, semantic])
-        cosine = dict(semantic)
-        passages = {p.id: p for p in self.store.passages_by_ids(list(fused))}
-        by_doc: dict[str, SearchHit] = {}
-        infos: dict[str, object] = {}
-        for pid, score in sorted(fused.items(), key=lambda kv: -kv[1]):
-            passage = passages.get(pid)
-            if passage is None:
-                continue
-            if passage.doc_id not in infos:
-                infos[passage.doc_id] = self.store.get_document(passage.doc_id)
-            info = infos[passage.doc_id]
-            if (year is not None and info.year != year) or (field is not None and info.field != field):
-                continue
-            hit = by_doc.get(passage.doc_id)
-            if hit is None:
-                if len(by_doc) >= k:
-                    continue
-                by_doc[passage.doc_id] = SearchHit(
-                    doc_id=passage.doc_id, title=info.title, year=info.year, unit=info.unit, field=info.field,
-                    score=round(score, 6), section=passage.section_heading, text=passage.text,
-                    highlights=highlight_spans(passage.text, query), similarity=round(cosine.get(pid, 0.0), 4),
-                    passages=1)
-            else:
-                hit.passages += 1
-        return list(by_doc.values())
+    def search(self, query: str, filters: SearchFilters | None = None, page: int = 1,
+               per_page: int = 10) -> SearchPage:
+        """One page of archive search (indexing/search.py): documents about `query`, best first,
+        or none when nothing in the archive is."""
+        if page < 1 or not 1 <= per_page <= 100:
+            raise InputError("Số trang phải từ 1 trở lên và mỗi trang có từ 1 đến 100 kết quả.")
+        return search_archive(self.search_context(), query, filters, page, per_page)
 
-    def similar(self, doc_id: str, k: int = 10) -> list[SimilarDocument]:
-        """Archive documents most like a stored one: the mean over its passages of each other
-        document's best passage cosine (a cheap, symmetric-enough ranking for browsing)."""
-        self.store.get_document(doc_id)  # NotFoundError for an unknown id
-        vectors = self.store.passage_vectors(self.store.passage_ids(doc_id))
-        if not len(vectors):
+    def search_context(self) -> SearchContext:
+        """What a search reads, current as of now (bench/eval_search.py replays searches on it)."""
+        self._embed_missing_titles()
+        return SearchContext(
+            store=self.store, keyword=self.keyword, vectors=self.index,
+            embed=lambda text: self.embedder.encode_queries([text])[0],
+            lexicon=load_search_lexicon(Path(self.settings.lexicons_dir)), background=self._search_background())
+
+    def _embed_missing_titles(self) -> None:
+        """Titles stored by an older version, or edited since, get their embedding now."""
+        missing = self.store.titles_without_vector()
+        if missing:
+            vectors = self.embedder.encode_passages(list(missing.values()))
+            with self.writing():
+                self.store.set_title_vectors(dict(zip(missing, vectors)))
+
+    def _search_background(self) -> Background:
+        """Samples of passage and title vectors a query's cosines are scaled by, cached while the
+        archive does not change. A young archive (fewer passages than the sample) cannot tell what
+        is typical by itself: the background documents' vectors join it, as their word counts join
+        the archive's for IDF."""
+        with self._lock:
+            state = (self.store.passage_signature(), self.store.count_documents())
+            if self._background is None or self._background[0] != state:
+                all_ids = self.store.documents_matching()
+                step = max(1, len(all_ids) // BACKGROUND_SAMPLE)
+                _, titles = self.store.title_vectors(all_ids[::step][:BACKGROUND_SAMPLE])
+                passages = self.store.sample_vectors(BACKGROUND_SAMPLE)
+                if len(passages) < BACKGROUND_SAMPLE:
+                    extra_passages, extra_titles = self._background_vectors()
+                    passages = np.vstack([passages, extra_passages]) if len(passages) else extra_passages
+                    titles = np.vstack([titles, extra_titles]) if len(titles) else extra_titles
+                self._background = (state, Background(passages, titles))
+            return self._background[1]
+
+    def _background_vectors(self) -> tuple[np.ndarray, np.ndarray]:
+        """Passage and title vectors of the background documents, embedded once per model and kept
+        in the data folder."""
+        files = sorted(p for p in Path(self.settings.background_dir).rglob("*") if p.suffix.lower() in {".md", ".txt"})
+        key = content_hash("\n".join([self.embedder.model_id, *(f"{f.name}:{f.stat().st_size}" for f in files)])
+                           .encode())[:16]
+        cache = Path(self.settings.data_dir) / f"search-background-{key}.npz"
+        if cache.exists():
+            with np.load(cache) as saved:
+                return saved["passages"], saved["titles"]
+        docs = []
+        for path in files:
+            try:
+                docs.append(self.read(path))
+            except SangkienError:
+                continue
+        texts = [p.text for d in docs for p in make_passages(d)]
+        passages = self.embedder.encode_passages(texts) if texts else np.zeros((0, self.embedder.dim), np.float32)
+        titles = self.embedder.encode_passages([d.title or d.text[:200] for d in docs]) if docs else passages[:0]
+        buffer = io.BytesIO()
+        np.savez(buffer, passages=np.asarray(passages, np.float32), titles=np.asarray(titles, np.float32))
+        atomic_write(cache, buffer.getvalue())
+        log.info("search background: %d passages of %d background documents embedded", len(texts), len(docs))
+        return np.asarray(passages, np.float32), np.asarray(titles, np.float32)
+
+    def similar(self, doc_id: str, k: int = 8) -> list[SimilarDocument]:
+        """Archive documents that share content with a stored one, judged by the novelty check itself
+        (`matching.assess`, the stored document as the submission): duplicates and partial copies
+        first, then related ones (close passages below a partial copy). Documents on other subjects
+        are never listed, however close their vocabulary."""
+        target = self.candidate(doc_id)
+        if not target.passages:
             return []
-        scores, ids = self.index.search(vectors, min(50, max(self.index.ntotal, 1)))
-        best: dict[str, np.ndarray] = {}
-        owner = self._owners(ids)
-        for row, (srow, irow) in enumerate(zip(scores, ids)):
-            for s, i in zip(srow, irow):
-                other = owner.get(int(i))
-                if other is None or other == doc_id:
-                    continue
-                per_doc = best.setdefault(other, np.zeros(len(vectors), dtype=np.float32))
-                per_doc[row] = max(per_doc[row], s)
-        ranked = sorted(((float(v.mean()), d) for d, v in best.items()), reverse=True)[:k]
-        result = []
-        for score, other in ranked:
-            o = self.store.get_document(other)
-            result.append(SimilarDocument(doc_id=other, title=o.title, year=o.year, unit=o.unit, field=o.field,
-                                          similarity=round(score, 4)))
-        return result
+        ranked = self.find_candidates(target.vecs, exclude=doc_id)
+        report = assess(target.passages, target.vecs, [self.candidate(d) for d in ranked],
+                        stats=self.archive_stats(), sub_text=target.text, keep_related=k)
+        infos = self.store.document_infos(s.doc_id for s in report.sources)
+        return [SimilarDocument(doc_id=s.doc_id, title=s.title, year=s.year, unit=s.unit or None,
+                                field=infos[s.doc_id].field if s.doc_id in infos else None, verdict=s.verdict,
+                                score=s.score, coverage=s.coverage, solution_coverage=s.solution_coverage)
+                for s in report.sources if s.verdict != "none"][:k]
 
+    def compare_stored(self, doc_id: str, other_id: str) -> CheckReport:
+        """The side-by-side report of one archive document (as the submission) against another."""
+        if doc_id == other_id:
+            raise InputError("Hãy chọn hai sáng kiến khác nhau để so sánh.")
+        first, source = self.stored_document(doc_id), self.candidate(other_id)
+        target = self.candidate(doc_id)
+        similarity = assess(target.passages, target.vecs, [source], stats=self.archive_stats(), sub_text=first.text)
+        context = SubmissionContext(unit=target.unit or None, year=target.year, level=target.level)
+        mark_sources(similarity.sources, context)
+        return self._report(first, similarity, context, mode="pair")
 
-def reciprocal_rank_fusion(rankings: list[list[tuple[int, float]]], k: int = 60) -> dict[int, float]:
-    """Standard RRF (Cormack et al. 2009): robust to the different scales of BM25 and cosine."""
-    fused: dict[int, float] = {}
-    for ranking in rankings:
-        for rank, (item, _) in enumerate(sorted(ranking, key=lambda x: -x[1])):
-            fused[item] = fused.get(item, 0.0) + 1.0 / (k + rank + 1)
-    return fused
+    def stored_document(self, doc_id: str) -> Document:
+        """A stored document as the pipeline reads it: its original file parsed again when the archive
+        kept it, else rebuilt from the stored text and sections (one block per line)."""
+        stored = self.store.get_document(doc_id)
+        original = self.original_file(doc_id, missing_ok=True)
+        if original is not None:
+            try:
+                return self.read(original[0])
+            except SangkienError:
+                log.warning("original file of %s no longer parses; using the stored text", doc_id)
+        lines = stored.text.split("\n")
+        offsets = [sum(len(x) + 1 for x in lines[:i]) for i in range(len(lines))]
+        return Document(text=stored.text, blocks=[Block(line) for line in lines], block_offsets=offsets,
+                        format=stored.format, title=stored.title, template=stored.template,
+                        sections=stored.sections, metadata=stored.metadata)
 
+    def original_file(self, doc_id: str, missing_ok: bool = False) -> tuple[Path, str] | None:
+        """(path in the originals folder, file name to download it as) of a stored document."""
+        info = self.store.get_document(doc_id)
+        path = Path(self.settings.originals_dir) / info.original if info.original else None
+        if path is None or not path.is_file():
+            if missing_ok:
+                return None
+            raise NotFoundError("Kho không lưu tệp gốc của sáng kiến này (sáng kiến được thêm từ một phiên bản "
+                                "cũ hoặc từ tệp CSV); chỉ xem được nội dung đã trích xuất.")
+        return path, info.filename or f"{doc_id}{path.suffix}"
 
-def highlight_spans(text: str, query: str) -> list[tuple[int, int]]:
-    """Character spans of the query's words in `text` (case-insensitive, diacritics kept)."""
-    wanted = {w for w in tokens(query) if len(w) > 1}
-    return [(m.start(), m.end()) for m in WORD.finditer(text) if m.group().lower() in wanted]
+    def _keep_original(self, path: Path) -> str:
+        """Copy a file being added into the originals folder, named by its content (one copy however
+        often it is added); returns that name."""
+        data = path.read_bytes()
+        name = content_hash(data) + path.suffix.lower()
+        target = Path(self.settings.originals_dir) / name
+        if not target.exists():
+            target.parent.mkdir(parents=True, exist_ok=True)
+            atomic_write(target, data)
+        return name
+
+    def _drop_original(self, name: str | None) -> None:
+        if name and not self.store.original_in_use(name):
+            (Path(self.settings.originals_dir) / name).unlink(missing_ok=True)
 
 
 def submission_context(doc: Document, given: SubmissionContext | None) -> SubmissionContext:

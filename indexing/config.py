@@ -19,9 +19,6 @@ class Settings(BaseSettings):
     # FAISS index factory string; "Flat" is exact inner-product search.
     index_type: str = "Flat"
     embed_batch_size: int = 16
-    # Semantic search hits below this query-passage cosine are dropped (keyword hits are kept):
-    # with multilingual-e5-small, unrelated queries top out near 0.79, related passages score 0.82+.
-    search_min_similarity: float = 0.80
 
     # Limits on what one submitted document may cost us.
     max_upload_mb: int = 30
@@ -69,6 +66,16 @@ class Settings(BaseSettings):
     def index_dir(self) -> Path:
         """FAISS index and its manifest (a cache rebuilt from the archive store)."""
         return self.data_dir / "index"
+
+    @property
+    def keyword_index_dir(self) -> Path:
+        """tantivy keyword index of the passages and its manifest (a cache rebuilt from the store)."""
+        return self.data_dir / "keyword-index"
+
+    @property
+    def originals_dir(self) -> Path:
+        """The files documents were added from, as uploaded (named by content hash)."""
+        return self.data_dir / "originals"
 
     @property
     def write_lock(self) -> Path:

@@ -221,24 +221,59 @@ class RoundEntry(ReportModel):
 
 # --- archive search --------------------------------------------------------------------------------
 
+class SearchFilters(ReportModel):
+    year: int | None = None
+    field: str | None = Field(None, description="part of the field (lĩnh vực), without case or diacritics")
+    unit: str | None = Field(None, description="part of the unit's name, without case or diacritics")
+    level: str | None = Field(None, description="one of the levels (cơ sở, huyện, tỉnh, toàn quốc)")
+
+    def active(self) -> bool:
+        return any(v not in (None, "") for v in self.model_dump().values())
+
+
+class SearchSnippet(ReportModel):
+    section: str | None = Field(description="heading of the passage's section (None: before the first heading)")
+    text: str = Field(description="part of the passage, '…' where text was left out")
+    highlights: list[tuple[int, int]] = Field(description="character spans of the query's words in `text`")
+    passage_id: int
+
+
 class SearchHit(ReportModel):
     doc_id: str
     title: str
     year: int | None
     unit: str | None
     field: str | None
-    score: float = Field(description="reciprocal-rank fusion of keyword and semantic ranks")
-    section: str | None
-    text: str = Field(description="the document's best passage")
-    highlights: list[tuple[int, int]] = Field(description="character spans of query words in `text`")
-    similarity: float = Field(description="query-passage cosine (0 for a keyword-only hit)")
-    passages: int = Field(description="passages of this document among the hits")
+    level: str | None
+    relevance: Literal["high", "medium", "low"] = Field(
+        description="high/medium: strong evidence the document is about the query; low: related")
+    score: float = Field(description="ranking score: semantic z + weighted word coverage + weighted title z")
+    coverage: float = Field(description="IDF-weighted share of the query's words found in one passage with "
+                                        "the title and unit")
+    snippets: list[SearchSnippet]
+
+
+class SearchPage(ReportModel):
+    query: str
+    understood_as: str | None = Field(description="the query as read (diacritics restored, abbreviations "
+                                                  "expanded), when it differs from what was typed")
+    words: list[str] = Field(description="the query's words that count (function words left out)")
+    filters: SearchFilters
+    total: int = Field(description="documents found (all pages)")
+    page: int
+    per_page: int
+    hits: list[SearchHit]
+    timings_ms: dict[str, float] = Field(description="'embed' (the query's embedding) and 'total'")
 
 
 class SimilarDocument(ReportModel):
+    """An archive document sharing content with another, as the novelty check judges it."""
     doc_id: str
     title: str
     year: int | None
     unit: str | None
     field: str | None
-    similarity: float
+    verdict: SourceVerdict = Field(description="duplicate / partial / related (close passages, below a partial copy)")
+    score: float = Field(description="mức tương đồng: share of the document's text matched in the other")
+    coverage: float = Field(description="share of the document's text credited to this one")
+    solution_coverage: float = Field(description="share of the document's solution found in this one")

@@ -27,7 +27,7 @@ import numpy as np
 from indexing.document import Document, Passage, Section, section_path
 from indexing.errors import IndexMismatchError, InputError, NotFoundError
 from indexing.stats import ArchiveStats
-from indexing.text import casefold, tokens, words
+from indexing.text import tokens, unaccent
 from indexing.units import LEVELS
 
 log = logging.getLogger(__name__)
@@ -55,7 +55,11 @@ CREATE TABLE IF NOT EXISTS documents (
     format TEXT NOT NULL,
     text TEXT NOT NULL,
     created_at TEXT NOT NULL,
-    metadata TEXT NOT NULL DEFAULT '{}'
+    metadata TEXT NOT NULL DEFAULT '{}',
+    -- the title's embedding (float32), for search: a title states the initiative in one line
+    title_vector BLOB,
+    -- the file the document was added from, kept in the originals folder under this name
+    original TEXT
 );
 CREATE INDEX IF NOT EXISTS documents_year ON documents(year);
 CREATE INDEX IF NOT EXISTS documents_field ON documents(field);
@@ -85,29 +89,23 @@ CREATE TABLE IF NOT EXISTS passages (
     vector BLOB NOT NULL
 );
 CREATE INDEX IF NOT EXISTS passages_doc ON passages(doc_id);
--- remove_diacritics 0: in Vietnamese "học" and "hoc", "má" and "mà" are different words.
-CREATE VIRTUAL TABLE IF NOT EXISTS passages_fts USING fts5(
-    text, content='passages', content_rowid='id', tokenize='unicode61 remove_diacritics 0'
-);
 -- Archive-wide document frequency of every token (`indexing.text.tokens`), kept in the same
 -- transaction as the document writes: IDF weights without tokenising the archive in each process.
 CREATE TABLE IF NOT EXISTS token_df (token TEXT PRIMARY KEY, df INTEGER NOT NULL) WITHOUT ROWID;
 DROP TABLE IF EXISTS passages_vocab;
-CREATE TRIGGER IF NOT EXISTS passages_ai AFTER INSERT ON passages BEGIN
-    INSERT INTO passages_fts(rowid, text) VALUES (new.id, new.text);
-END;
-CREATE TRIGGER IF NOT EXISTS passages_ad AFTER DELETE ON passages BEGIN
-    INSERT INTO passages_fts(passages_fts, rowid, text) VALUES ('delete', old.id, old.text);
-END;
-CREATE TRIGGER IF NOT EXISTS passages_au AFTER UPDATE OF text ON passages BEGIN
-    INSERT INTO passages_fts(passages_fts, rowid, text) VALUES ('delete', old.id, old.text);
-    INSERT INTO passages_fts(rowid, text) VALUES (new.id, new.text);
-END;
+-- Keyword search moved to indexing/keyword_index.py (tantivy); archives of older versions lose
+-- their FTS5 table here.
+DROP TRIGGER IF EXISTS passages_ai;
+DROP TRIGGER IF EXISTS passages_ad;
+DROP TRIGGER IF EXISTS passages_au;
+DROP TABLE IF EXISTS passages_fts;
 """
 
+# Columns the archive list's text filter looks in.
+_TEXT_FILTERED = ("title", "authors", "unit", "field")
 _DOC_COLUMNS = (
     "id, content_hash, title, year, unit, level, field, authors, status, template, path, filename,"
-    " format, created_at, metadata"
+    " format, created_at, metadata, original"
 )
 
 
@@ -151,6 +149,7 @@ class DocumentInfo:
     created_at: str
     metadata: dict
     passage_count: int
+    original: str | None = None  # file name in the originals folder, when the archive kept the file
 
 
 @dataclass
@@ -159,18 +158,10 @@ class StoredDocument(DocumentInfo):
     sections: list[Section] = field(default_factory=list)
 
 
-def _fold(value: str | None) -> str | None:
-    # SQLite's LIKE/lower() only fold ASCII; Vietnamese titles need full Unicode case folding.
-    return casefold(value) if value is not None else None
-
-
-def _fts_query(query: str, match_all: bool) -> str | None:
-    """User text -> a safe FTS5 query: every word quoted, so operators and punctuation in the input
-    (AND, NEAR, *, ", :) are matched literally instead of being parsed."""
-    found = words(unicodedata.normalize("NFC", query))
-    if not found:
-        return None
-    return (" AND " if match_all else " OR ").join(f'"{w}"' for w in found)
+def _unaccent(value: str | None) -> str | None:
+    # SQLite's LIKE/lower() only fold ASCII; filters match Vietnamese without case or diacritics
+    # ("lang son" finds "Lạng Sơn").
+    return unaccent(unicodedata.normalize("NFC", value)) if value is not None else None
 
 
 def _passage(row: sqlite3.Row) -> Passage:
@@ -238,7 +229,7 @@ class ArchiveStore:
             _enable_wal(conn)
             conn.execute("PRAGMA foreign_keys=ON")
             conn.execute("PRAGMA synchronous=NORMAL")
-            conn.create_function("fold", 1, _fold, deterministic=True)
+            conn.create_function("unaccent", 1, _unaccent, deterministic=True)
             self._local.conn = conn
         return conn
 
@@ -258,6 +249,11 @@ class ArchiveStore:
         conn = self._conn()
         with self._write_lock:
             conn.executescript(_SCHEMA)  # every statement is IF NOT EXISTS, so reopening is a no-op
+            columns = {r[1] for r in conn.execute("PRAGMA table_info(documents)")}
+            for column, kind in (("title_vector", "BLOB"), ("original", "TEXT")):  # archives of older versions
+                if column not in columns:
+                    conn.execute(f"ALTER TABLE documents ADD COLUMN {column} {kind}")
+            conn.execute("CREATE INDEX IF NOT EXISTS documents_untitled ON documents(id) WHERE title_vector IS NULL")
         if self.meta_get("schema_version") is None:
             self.meta_set("schema_version", SCHEMA_VERSION)
         if self.meta_get("token_df_version") != TOKEN_DF_VERSION:
@@ -295,8 +291,10 @@ class ArchiveStore:
 
     # -- documents ----------------------------------------------------------------------------
 
-    def add_document(self, doc: Document, passages: list[Passage], vectors: np.ndarray, meta: DocMeta) -> str:
-        """Store a document with its sections, passages and passage vectors; returns its id.
+    def add_document(self, doc: Document, passages: list[Passage], vectors: np.ndarray, meta: DocMeta,
+                     title_vector: np.ndarray | None = None, original: str | None = None) -> str:
+        """Store a document with its sections, passages and passage vectors (and its title's
+        embedding when given); returns its id.
 
         Storing the same content again is a no-op returning the existing id. The passage ids
         assigned here are the FAISS ids: read them back with `passage_ids(doc_id)`.
@@ -322,7 +320,8 @@ class ArchiveStore:
             doc_id = h[:12]
             path = meta.path or doc.source_path
             conn.execute(
-                f"INSERT INTO documents({_DOC_COLUMNS}, text) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+                f"INSERT INTO documents({_DOC_COLUMNS}, text, title_vector)"
+                " VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
                 (
                     doc_id,
                     h,
@@ -339,7 +338,9 @@ class ArchiveStore:
                     doc.format,
                     datetime.now(timezone.utc).isoformat(timespec="seconds"),
                     json.dumps(doc.metadata, ensure_ascii=False, default=str),
+                    original,
                     doc.text,
+                    None if title_vector is None else np.asarray(title_vector, dtype=np.float32).tobytes(),
                 ),
             )
             conn.executemany(
@@ -400,20 +401,18 @@ class ArchiveStore:
         limit: int = 50,
         offset: int = 0,
     ) -> tuple[list[DocumentInfo], int]:
-        """Filter by exact year/field/unit and a case-insensitive substring `q` of title, authors or
-        unit; newest first. Returns one page and the total number of matches."""
+        """Filter by exact year/field/unit and a substring `q` of title, authors, unit or field,
+        matched without case or diacritics; newest first. Returns one page and the total number of
+        matches."""
         where, args = [], []
         for column, value in (("year", year), ("field", field), ("unit", unit)):
             if value is not None:
                 where.append(f"{column} = ?")
                 args.append(value)
         if q:
-            pattern = "%" + re.sub(r"([\\%_])", r"\\\1", _fold(q.strip())) + "%"
-            where.append(
-                "(fold(title) LIKE ? ESCAPE '\\' OR fold(authors) LIKE ? ESCAPE '\\'"
-                " OR fold(unit) LIKE ? ESCAPE '\\')"
-            )
-            args += [pattern] * 3
+            pattern = "%" + re.sub(r"([\\%_])", r"\\\1", _unaccent(q.strip())) + "%"
+            where.append("(" + " OR ".join(f"unaccent({c}) LIKE ? ESCAPE '\\'" for c in _TEXT_FILTERED) + ")")
+            args += [pattern] * len(_TEXT_FILTERED)
         clause = f"WHERE {' AND '.join(where)}" if where else ""
         conn = self._conn()
         total = conn.execute(f"SELECT count(*) FROM documents {clause}", args).fetchone()[0]
@@ -430,6 +429,7 @@ class ArchiveStore:
             raise InputError(f"Không thể sửa các trường: {', '.join(sorted(unknown))}.")
         if "title" in fields:
             fields["title"] = fields["title"] or ""
+            fields["title_vector"] = None  # re-embedded on the next search
         if "level" in fields:
             fields["level"] = _check_level(fields["level"])
         if "year" in fields:
@@ -447,18 +447,79 @@ class ArchiveStore:
                 raise NotFoundError(f"Không tìm thấy sáng kiến có mã «{doc_id}» trong kho lưu trữ.")
 
     def delete_document(self, doc_id: str) -> list[int]:
-        """Delete a document, its sections and passages (and their keyword-index rows); returns the
-        removed passage ids so the caller can drop them from the vector index."""
+        """Delete a document, its sections and passages; returns the removed passage ids so the
+        caller can drop them from the vector and keyword indexes."""
         with self._write() as conn:
             row = conn.execute("SELECT text FROM documents WHERE id = ?", (doc_id,)).fetchone()
             if row is None:
                 raise NotFoundError(f"Không tìm thấy sáng kiến có mã «{doc_id}» trong kho lưu trữ.")
             ids = [r[0] for r in conn.execute("SELECT id FROM passages WHERE doc_id = ? ORDER BY id", (doc_id,))]
-            # Explicit delete (not only the cascade) so the FTS trigger sees every passage row.
             conn.execute("DELETE FROM passages WHERE doc_id = ?", (doc_id,))
             conn.execute("DELETE FROM documents WHERE id = ?", (doc_id,))
             _count_tokens(conn, row["text"], -1)
         return ids
+
+    def document_infos(self, doc_ids) -> dict[str, DocumentInfo]:
+        """Metadata of several documents (no text, no sections), by id; unknown ids are left out."""
+        ids = list(dict.fromkeys(doc_ids))
+        found: dict[str, DocumentInfo] = {}
+        conn = self._conn()
+        for chunk in range(0, len(ids), 500):
+            part = ids[chunk : chunk + 500]
+            rows = conn.execute(
+                f"SELECT {_DOC_COLUMNS}, (SELECT count(*) FROM passages p WHERE p.doc_id = d.id) AS passage_count"
+                f" FROM documents d WHERE id IN ({','.join('?' * len(part))})", part)
+            for r in rows:
+                found[r["id"]] = DocumentInfo(**self._info(r))
+        return found
+
+    def documents_matching(self, year: int | None = None, field: str | None = None, unit: str | None = None,
+                           level: str | None = None) -> list[str]:
+        """Ids of the documents a search is limited to: exact year and level, field and unit as
+        substrings matched without case or diacritics ("lang son" is in "tỉnh Lạng Sơn")."""
+        where, args = [], []
+        if year is not None:
+            where.append("year = ?")
+            args.append(_check_year(year))
+        if level is not None:
+            where.append("level = ?")
+            args.append(_check_level(level))
+        for column, value in (("field", field), ("unit", unit)):
+            if value:
+                where.append(f"unaccent({column}) LIKE ? ESCAPE '\\'")
+                args.append("%" + re.sub(r"([\\%_])", r"\\\1", _unaccent(value.strip())) + "%")
+        clause = f"WHERE {' AND '.join(where)}" if where else ""
+        return [r[0] for r in self._conn().execute(f"SELECT id FROM documents {clause}", args)]
+
+    def original_in_use(self, name: str) -> bool:
+        row = self._conn().execute("SELECT 1 FROM documents WHERE original = ? LIMIT 1", (name,)).fetchone()
+        return row is not None
+
+    def set_title_vectors(self, vectors: dict[str, np.ndarray]) -> None:
+        with self._write() as conn:
+            conn.executemany("UPDATE documents SET title_vector = ? WHERE id = ?",
+                             [(np.asarray(v, dtype=np.float32).tobytes(), d) for d, v in vectors.items()])
+
+    def titles_without_vector(self) -> dict[str, str]:
+        """Documents whose title has no embedding yet (stored by an older version, or retitled)."""
+        return dict(self._conn().execute("SELECT id, title FROM documents WHERE title_vector IS NULL"))
+
+    def title_vectors(self, doc_ids=None) -> tuple[list[str], np.ndarray]:
+        """(ids, float32 matrix) of the stored title embeddings: of `doc_ids`, or of every document."""
+        conn = self._conn()
+        if doc_ids is None:
+            rows = conn.execute("SELECT id, title_vector FROM documents WHERE title_vector IS NOT NULL ORDER BY id")
+            rows = rows.fetchall()
+        else:
+            ids, rows = list(dict.fromkeys(doc_ids)), []
+            for chunk in range(0, len(ids), 500):
+                part = ids[chunk : chunk + 500]
+                rows += conn.execute(f"SELECT id, title_vector FROM documents WHERE title_vector IS NOT NULL"
+                                     f" AND id IN ({','.join('?' * len(part))})", part).fetchall()
+        dim = self.dimension() or 0
+        if not rows:
+            return [], np.zeros((0, dim), dtype=np.float32)
+        return [r[0] for r in rows], np.stack([np.frombuffer(r[1], dtype=np.float32) for r in rows])
 
     def token_stats(self) -> ArchiveStats:
         """Document count and token document frequencies, read in one snapshot."""
@@ -498,6 +559,24 @@ class ArchiveStore:
         return [
             r[0] for r in self._conn().execute("SELECT id FROM passages WHERE doc_id = ? ORDER BY ordinal", (doc_id,))
         ]
+
+    def passage_ids_of(self, doc_ids) -> list[int]:
+        """Passage ids of several documents (a search limited to them)."""
+        ids, found = list(doc_ids), []
+        for chunk in range(0, len(ids), 500):
+            part = ids[chunk : chunk + 500]
+            found += [r[0] for r in self._conn().execute(
+                f"SELECT id FROM passages WHERE doc_id IN ({','.join('?' * len(part))})", part)]
+        return found
+
+    def passage_owners(self, ids) -> dict[int, str]:
+        """Passage id -> document id (ids that no longer exist are left out)."""
+        ids, found = sorted({int(i) for i in ids if int(i) >= 0}), {}
+        for chunk in range(0, len(ids), 500):
+            part = ids[chunk : chunk + 500]
+            found.update(self._conn().execute(
+                f"SELECT id, doc_id FROM passages WHERE id IN ({','.join('?' * len(part))})", part))
+        return found
 
     def passages_by_ids(self, ids) -> list[Passage]:
         """Passages in the order of `ids`; ids that no longer exist (e.g. -1 padding) are skipped."""
@@ -543,6 +622,24 @@ class ArchiveStore:
         value = self.meta_get("dimension")
         return int(value) if value else None
 
+    def iter_passages(self, batch: int = 2000) -> Iterator[list[Passage]]:
+        """All passages (text, no vectors) in batches, by increasing id."""
+        conn = self._conn()
+        last = -1
+        while True:
+            rows = conn.execute(f"SELECT {_PASSAGE_COLUMNS} FROM passages WHERE id > ? ORDER BY id LIMIT ?",
+                                (last, batch)).fetchall()
+            if not rows:
+                return
+            yield [_passage(r) for r in rows]
+            last = rows[-1]["id"]
+
+    def sample_vectors(self, n: int) -> np.ndarray:
+        """About `n` stored passage vectors spread evenly over the archive (every k-th id)."""
+        ids = self.passage_ids()
+        step = max(1, len(ids) // max(n, 1))
+        return self.passage_vectors(ids[::step][:n]) if ids else np.zeros((0, self.dimension() or 0), np.float32)
+
     def iter_vectors(self, batch: int = 4096) -> Iterator[tuple[np.ndarray, np.ndarray]]:
         """All stored vectors as (ids int64 (n,), vectors float32 (n, d)) batches, by increasing id."""
         conn = self._conn()
@@ -557,37 +654,6 @@ class ArchiveStore:
             vectors = np.stack([np.frombuffer(r[1], dtype=np.float32) for r in rows])
             last = int(ids[-1])
             yield ids, vectors
-
-    def keyword_search(
-        self,
-        query: str,
-        limit: int = 20,
-        year: int | None = None,
-        field: str | None = None,
-        *,
-        match_all: bool = False,
-    ) -> list[tuple[int, float]]:
-        """BM25 keyword search over passage text; (passage_id, score), higher score is better.
-
-        Diacritics matter ("học" does not match "hoc"); case does not. By default any word may
-        match (more matching words rank higher); `match_all` requires every word.
-        """
-        fts = _fts_query(query, match_all)
-        if fts is None:
-            return []
-        where, args = ["passages_fts MATCH ?"], [fts]
-        for column, value in (("d.year", year), ("d.field", field)):
-            if value is not None:
-                where.append(f"{column} = ?")
-                args.append(value)
-        rows = self._conn().execute(
-            "SELECT p.id, bm25(passages_fts) AS rank FROM passages_fts"
-            " JOIN passages p ON p.id = passages_fts.rowid JOIN documents d ON d.id = p.doc_id"
-            f" WHERE {' AND '.join(where)} ORDER BY rank LIMIT ?",
-            [*args, limit],
-        ).fetchall()
-        # FTS5's bm25() is negative, more negative = better; flip it so callers sort descending.
-        return [(r[0], -r[1]) for r in rows]
 
 
 def _count_tokens(conn: sqlite3.Connection, text: str, delta: int) -> None:

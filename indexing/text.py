@@ -52,6 +52,41 @@ def fold(text: str) -> str:
     return " ".join(re.sub(r"[\W_]+", " ", text).split())
 
 
+def _unaccent_table() -> dict[int, str | None]:
+    table: dict[int, str | None] = {cp: None for cp in range(0x0300, 0x0370)}  # combining marks
+    for cp in range(0x00C0, 0x1F00):
+        base = "".join(c for c in unicodedata.normalize("NFD", chr(cp)) if not unicodedata.combining(c))
+        if base and base != chr(cp):
+            table[cp] = base
+    table[ord("đ")], table[ord("Đ")] = "d", "D"
+    return table
+
+
+_UNACCENT = _unaccent_table()
+
+
+def unaccent(text: str) -> str:
+    """Search key: lower case with every diacritic gone and đ -> d ("Đo huyết áp" -> "do huyet ap"),
+    how people type on a phone without a Vietnamese keyboard. A translate table, not NFD per call:
+    search tokenises every passage it shows."""
+    return text.lower().translate(_UNACCENT)
+
+
+def has_diacritics(text: str) -> bool:
+    return unaccent(text) != text.lower()
+
+
+def search_tokens(text: str, *, accents: bool = False) -> list[str]:
+    """What archive search indexes and matches: every syllable, then every pair of neighbouring
+    syllables joined by "_" ("huyet", "ap", "huyet_ap"), so a two-syllable word is one term and no
+    pair spans punctuation. Unaccented by default; `accents=True` keeps the diacritics."""
+    text = text.lower() if accents else unaccent(text)
+    syllables = list(WORD.finditer(text))
+    pairs = [f"{a.group()}_{b.group()}" for a, b in zip(syllables, syllables[1:])
+             if text[a.end():b.start()].isspace()]
+    return [m.group() for m in syllables] + pairs
+
+
 def strip_tone(ch: str) -> tuple[str, str]:
     """('ộ') -> ('ô', '\u0323'): the letter without its tone mark, and the mark ('' if none)."""
     decomposed = unicodedata.normalize("NFD", ch)
@@ -103,6 +138,13 @@ def _underthesea():
     import underthesea  # imported lazily: it pulls in torch; its CRF models ship inside the wheel
 
     return underthesea
+
+
+def segment_words(text: str) -> list[str]:
+    """Vietnamese words of a short text such as a search query (underthesea's segmenter): "ứng dụng
+    công nghệ thông tin" -> ["ứng dụng", "công nghệ thông tin"]. Punctuation comes back as words of
+    its own; text without diacritics is not segmented reliably."""
+    return _underthesea().word_tokenize(text)
 
 
 def sentence_spans(text: str) -> list[tuple[int, int]]:

@@ -36,7 +36,7 @@ def _now() -> str:
     return datetime.now(timezone.utc).isoformat(timespec="seconds")
 
 
-def _atomic_write(path: Path, data: bytes) -> None:
+def atomic_write(path: Path, data: bytes) -> None:
     """Write to a temp file in the same directory, fsync, then rename over `path`: readers and a
     crash see either the old file or the complete new one, never a torn write."""
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
@@ -120,8 +120,9 @@ class VectorIndex:
         with self._lock:
             return int(self.index.remove_ids(faiss.IDSelectorBatch(ids)))
 
-    def search(self, queries: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
-        """Top-k by cosine: (scores (n, k) float32, passage ids (n, k) int64), -1 id padding."""
+    def search(self, queries: np.ndarray, k: int, allowed=None) -> tuple[np.ndarray, np.ndarray]:
+        """Top-k by cosine: (scores (n, k) float32, passage ids (n, k) int64), -1 id padding; only
+        among the passage ids `allowed` when given (a search limited by year, unit, ...)."""
         queries = _normalised(queries)
         if queries.shape[1] != self.dimension:
             raise IndexMismatchError(
@@ -132,8 +133,11 @@ class VectorIndex:
                 np.full((len(queries), k), -np.inf, dtype=np.float32),
                 np.full((len(queries), k), -1, dtype=np.int64),
             )
+        params = None
+        if allowed is not None:
+            params = faiss.SearchParameters(sel=faiss.IDSelectorBatch(np.asarray(allowed, dtype=np.int64)))
         with self._lock:
-            scores, ids = self.index.search(queries, k)
+            scores, ids = self.index.search(queries, k, params=params)
         scores[ids < 0] = -np.inf
         return scores, ids
 
@@ -156,8 +160,8 @@ class VectorIndex:
         with self._lock:
             data = faiss.serialize_index(self.index).tobytes()
             manifest = {**self.manifest_dict(), "index_sha256": hashlib.sha256(data).hexdigest()}
-        _atomic_write(directory / INDEX_FILE, data)
-        _atomic_write(directory / MANIFEST_FILE, json.dumps(manifest, ensure_ascii=False, indent=2).encode())
+        atomic_write(directory / INDEX_FILE, data)
+        atomic_write(directory / MANIFEST_FILE, json.dumps(manifest, ensure_ascii=False, indent=2).encode())
 
     @classmethod
     def load(cls, directory: Path, expected: dict) -> VectorIndex:

@@ -187,43 +187,55 @@ def compare(file_a: Path = typer.Argument(..., help="Tệp cần kiểm tra"),
 
 @app.command()
 @friendly_errors
-def search(query: str = typer.Argument(..., help="Nội dung cần tìm"), data_dir: Optional[Path] = DataDirOption,
-           k: int = typer.Option(10, "--k", help="Số sáng kiến trả về"),
-           year: Optional[int] = typer.Option(None, "--year"),
-           field: Optional[str] = typer.Option(None, "--field"), as_json: bool = JsonOption):
-    """Tìm trong kho theo từ khóa và theo nghĩa."""
+def search(query: str = typer.Argument(..., help="Nội dung cần tìm (có dấu hay không dấu)"),
+           data_dir: Optional[Path] = DataDirOption,
+           page: int = typer.Option(1, "--page", help="Trang kết quả"),
+           per_page: int = typer.Option(10, "--per-page", help="Số sáng kiến mỗi trang"),
+           year: Optional[int] = typer.Option(None, "--year"), field: Optional[str] = typer.Option(None, "--field"),
+           unit: Optional[str] = typer.Option(None, "--unit"), level: Optional[str] = typer.Option(None, "--level"),
+           as_json: bool = JsonOption):
+    """Tìm trong kho theo nghĩa và theo từ; chỉ đưa ra các sáng kiến thực sự nói về nội dung cần tìm."""
     from indexing.archive import Archive
+    from indexing.report import SearchFilters
+    from service.wording import relevance_label, search_suggestions, search_summary, snippet_section
 
-    hits = Archive(settings_for(data_dir)).search(query, k=k, year=year, field=field)
+    filters = SearchFilters(year=year, field=field, unit=unit, level=level)
+    results = Archive(settings_for(data_dir)).search(query, filters, page=page, per_page=per_page)
     if as_json:
-        emit_json([hit.to_dict() for hit in hits])
+        emit_json(results.to_dict())
         return
-    if not hits:
-        print("Không tìm thấy sáng kiến phù hợp.")
-    for n, hit in enumerate(hits, 1):
-        text = hit.text
-        for start, end in reversed(hit.highlights):
-            text = text[:start] + "[" + text[start:end] + "]" + text[end:]
-        print(f"{n}. {hit.title} ({hit.year or '—'}; {hit.unit or '—'})  [{hit.doc_id}]")
-        print(f"   Mục: {hit.section or '—'}")
-        print(f"   {text}")
+    if results.understood_as:
+        print(f"Đã hiểu là: “{results.understood_as}”")
+    print(search_summary(results))
+    if not results.hits:
+        for tip in search_suggestions(results):
+            print(f"  - {tip}")
+    for n, hit in enumerate(results.hits, (results.page - 1) * results.per_page + 1):
+        print(f"\n{n}. {hit.title} ({hit.year or '—'}; {hit.unit or '—'})  [{hit.doc_id}]")
+        print(f"   Mức phù hợp: {relevance_label(hit.relevance)}")
+        for s in hit.snippets:
+            text = s.text
+            for start, end in reversed(s.highlights):
+                text = text[:start] + "[" + text[start:end] + "]" + text[end:]
+            print(f"   Mục “{snippet_section(s.section)}”: {text}")
 
 
 @app.command()
 @friendly_errors
 def similar(doc_id: str = typer.Argument(...), data_dir: Optional[Path] = DataDirOption,
-            k: int = typer.Option(10, "--k"), as_json: bool = JsonOption):
-    """Các sáng kiến trong kho gần giống một sáng kiến đã lưu."""
+            k: int = typer.Option(8, "--k"), as_json: bool = JsonOption):
+    """Các sáng kiến trong kho trùng hoặc có đoạn nội dung gần với một sáng kiến đã lưu."""
     from indexing.archive import Archive
+    from service.wording import similar_text
 
     hits = Archive(settings_for(data_dir)).similar(doc_id, k=k)
     if as_json:
         emit_json([hit.to_dict() for hit in hits])
         return
     for n, hit in enumerate(hits, 1):
-        print(f"{n}. {hit.title} ({hit.year or '—'})  tương đồng {hit.similarity:.2f}  [{hit.doc_id}]")
+        print(f"{n}. {hit.title} ({hit.year or '—'})  {similar_text(hit)}  [{hit.doc_id}]")
     if not hits:
-        print("Kho chưa có sáng kiến nào khác để so sánh.")
+        print("Kho chưa có sáng kiến nào trùng hoặc có đoạn nội dung gần với sáng kiến này.")
 
 
 @app.command("list")

@@ -163,3 +163,47 @@ def source_flags(source: SourceComparison) -> list[str]:
     if source.versions:
         flags.append(f"Cùng một sáng kiến với {len(source.versions)} tài liệu khác trong kho")
     return flags
+
+
+# --- archive search ------------------------------------------------------------------------------
+# What a hit's relevance label says, measured on bench/search (bench/eval_search.py prints the share
+# of hits at each label that were judged relevant): "high" hits are about the query, "medium" ones
+# touch it, "low" ones are only near it.
+RELEVANCE_TEXT = {"high": "Phù hợp", "medium": "Có thể liên quan", "low": "Ít liên quan"}
+BEFORE_FIRST_HEADING = "Phần mở đầu"
+
+
+def relevance_label(level: str) -> str:
+    return RELEVANCE_TEXT.get(level, RELEVANCE_TEXT["low"])
+
+
+def snippet_section(section: str | None) -> str:
+    return section or BEFORE_FIRST_HEADING
+
+
+def search_summary(page) -> str:
+    """The sentence above the hits (or in place of them)."""
+    if not page.total:
+        return f"Không tìm thấy sáng kiến nào về “{page.query}” trong kho."
+    shown = f"{(page.page - 1) * page.per_page + 1}–{(page.page - 1) * page.per_page + len(page.hits)}"
+    return f"Tìm thấy {page.total} sáng kiến về “{page.query}”; đang xem {shown}."
+
+
+def search_suggestions(page) -> list[str]:
+    """What to try when nothing was found."""
+    tips = []
+    if page.filters.active():
+        tips.append("Bỏ bớt điều kiện lọc (năm, lĩnh vực, đơn vị, cấp).")
+    if len(page.words) > 4:
+        tips.append("Rút gọn thành vài từ khóa chính, ví dụ tên giải pháp hoặc công cụ.")
+    tips.append("Dùng từ khác cùng nghĩa, hoặc từ mà bản mô tả sáng kiến thường dùng.")
+    if not page.words:
+        tips.insert(0, "Câu tìm kiếm chỉ có những từ quá thông dụng (“của”, “và”, “các”…); hãy thêm từ chỉ nội dung.")
+    return tips
+
+
+def similar_text(similar) -> str:
+    """One archive document sharing content with another: the verdict and how much."""
+    if similar.verdict in ("duplicate", "partial"):
+        return f"{verdict_label(similar.verdict)} · mức tương đồng {percent(similar.score)}"
+    return f"{verdict_label(similar.verdict)} · có đoạn nội dung gần ({percent(similar.coverage)} văn bản)"

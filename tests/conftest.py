@@ -10,7 +10,9 @@ REPO_ROOT = Path(__file__).resolve().parent.parent
 
 # Tests build their own settings; a developer's or the Makefile's SANGKIEN_* variables (data dir,
 # model cache) must not leak in, or a test could write into a real archive or model cache.
-for _name in [n for n in os.environ if n.startswith("SANGKIEN_") and n != "SANGKIEN_TEST_MODEL_DIR"]:
+# (The two test-only variables stay: the model folder the tests build and where screenshots go.)
+_TEST_ONLY = ("SANGKIEN_TEST_MODEL_DIR", "SANGKIEN_SCREENSHOTS")
+for _name in [n for n in os.environ if n.startswith("SANGKIEN_") and n not in _TEST_ONLY]:
     del os.environ[_name]
 
 

@@ -61,6 +61,7 @@ PROTECTED = [
     ("post", "/api/documents"), ("get", "/api/documents/abc"), ("get", "/api/documents/abc/similar"),
     ("patch", "/api/documents/abc"), ("delete", "/api/documents/abc"), ("get", "/api/search?q=x"),
     ("post", "/api/rounds"), ("get", "/api/rounds"), ("get", "/api/rounds/abc"), ("post", "/api/imports"),
+    ("get", "/api/documents/abc/original"), ("post", "/api/documents/abc/compare/def"),
 ]
 
 
@@ -78,7 +79,8 @@ FORBIDDEN = {
     AUTHOR: [("get", "/api/documents"), ("get", "/api/documents/abc"), ("get", "/api/documents/abc/similar"),
              ("get", "/api/search?q=x"), ("get", "/api/rounds"), ("get", "/api/rounds/abc"), ("post", "/api/rounds"),
              ("post", "/api/documents"), ("delete", "/api/documents/abc"), ("patch", "/api/documents/abc"),
-             ("post", "/api/imports")],
+             ("post", "/api/imports"), ("get", "/api/documents/abc/original"),
+             ("post", "/api/documents/abc/compare/def")],
     REVIEWER: [("post", "/api/documents"), ("delete", "/api/documents/abc"), ("patch", "/api/documents/abc"),
                ("post", "/api/rounds"), ("post", "/api/imports"), ("get", "/api/imports/abc")],
 }
@@ -101,10 +103,27 @@ def test_reviewer_reads_the_archive(env):
     assert doc["sections"] and doc["text"]
     similar = client.get(f"/api/documents/{doc_id}/similar", headers=auth(REVIEWER)).json()["similar"]
     assert {s["doc_id"] for s in similar} <= {d["doc_id"] for d in listing["documents"]} - {doc_id}
-    hits = client.get("/api/search", params={"q": "tăng huyết áp Zalo"}, headers=auth(REVIEWER)).json()["results"]
-    assert "huyết áp" in hits[0]["title"]
-    start, end = hits[0]["highlights"][0]
-    assert hits[0]["text"][start:end].casefold() in {"tăng", "huyết", "áp", "zalo"}
+    assert all(s["verdict"] in ("duplicate", "partial", "related") for s in similar)
+    page = client.get("/api/search", params={"q": "tang huyet ap Zalo"}, headers=auth(REVIEWER)).json()
+    assert page["understood_as"] == "tăng huyết áp Zalo" and page["total"] >= 1
+    hit = page["hits"][0]
+    assert "huyết áp" in hit["title"] and hit["relevance"] in ("high", "medium", "low")
+    marked = {s["text"][a:b].casefold() for s in hit["snippets"] for a, b in s["highlights"]}
+    assert "huyết áp" in marked and marked <= {"tăng", "huyết áp", "zalo"}  # whole words, never "huyết" alone
+    empty = client.get("/api/search", params={"q": "xyzabc không tồn tại"}, headers=auth(REVIEWER)).json()
+    assert empty["total"] == 0 and empty["hits"] == []
+    assert client.get("/api/search", params={"q": "huyết áp", "level": "xã hội"},
+                      headers=auth(REVIEWER)).status_code == 400
+    assert client.get("/api/search", params={"q": "huyết áp", "per_page": 500},
+                      headers=auth(REVIEWER)).status_code == 422
+    original = client.get(f"/api/documents/{doc_id}/original", headers=auth(REVIEWER))
+    assert original.status_code == 200 and original.content == (DEMO / "archive" / doc["filename"]).read_bytes()
+    assert doc["filename"] in original.headers["content-disposition"]
+    assert client.get("/api/documents/khongtontai/original", headers=auth(REVIEWER)).status_code == 404
+    other = listing["documents"][1]["doc_id"]
+    pair = client.post(f"/api/documents/{doc_id}/compare/{other}", headers=auth(ADMIN)).json()
+    assert pair["mode"] == "pair" and pair["report_id"] and pair["similarity"]["verdict"] in (
+        "duplicate", "partial", "original")
     by_year = client.get("/api/documents", params={"year": 2021}, headers=auth(REVIEWER)).json()
     assert by_year["total"] == 1 and by_year["documents"][0]["year"] == 2021
 
@@ -329,7 +348,18 @@ def test_web_pages_render_for_an_admin(env):
         response = client.get(path)
         assert response.status_code == 200, path
         assert "<html lang=\"vi\">" in response.text
-    assert "<mark>" in client.get("/search?q=ghép+cành").text
+    found = client.get("/search?q=ghep+canh")
+    assert "<mark>" in found.text and "Đã hiểu là: “ghép cành”" in found.text and "Phù hợp" in found.text
+    nothing = client.get("/search?q=xyzabc+kh%C3%B4ng+t%E1%BB%93n+t%E1%BA%A1i")
+    assert "Không tìm thấy sáng kiến nào" in nothing.text and "Gợi ý" in nothing.text
+    page = client.get(f"/documents/{doc_id}").text
+    assert f'href="/documents/{doc_id}/original"' in page and "So sánh với sáng kiến khác" in page
+    assert client.get(f"/documents/{doc_id}/original").status_code == 200
+    other = archive.store.list_documents(limit=2)[0][1].id
+    compared = client.post(f"/documents/{doc_id}/compare", data={"other": other, "csrf_token": csrf},
+                           follow_redirects=False)
+    assert compared.status_code == 303 and compared.headers["location"].startswith("/reports/")
+    assert client.get(compared.headers["location"]).status_code == 200
     edited = client.post(f"/documents/{doc_id}/edit", data={"title": "Tên đã sửa", "year": "2019", "csrf_token": csrf},
                          follow_redirects=False)
     assert edited.status_code == 303 and archive.store.get_document(doc_id).title == "Tên đã sửa"

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import csv
 import json
-import re
 import shutil
 from pathlib import Path
 
@@ -14,7 +13,9 @@ from indexing.archive import Archive
 from indexing.config import Settings, get_settings
 from indexing.errors import IndexMismatchError, InputError, NotFoundError
 from indexing.parse import parse_document
+from indexing.report import SearchFilters
 from indexing.store import DocMeta
+from indexing.text import unaccent
 
 pytestmark = pytest.mark.slow
 
@@ -157,60 +158,106 @@ def test_check_refuses_text_that_is_not_vietnamese(demo, tmp_path):
 
 # --- search and similar --------------------------------------------------------------------------
 
-def query_words(query: str) -> set[str]:
-    return {w.casefold() for w in re.findall(r"\w+", query) if len(w) > 1}
+def found(archive: Archive, query: str, **filters) -> list[dict]:
+    """The hits of one search in their JSON form, as the API returns them."""
+    return dicts(archive.search(query, SearchFilters(**filters)).hits)
 
 
-def test_keyword_search_groups_by_document_and_highlights_query_words(demo):
+def test_search_marks_whole_query_words_in_several_snippets(demo):
     archive, ids = demo
-    query = "băng giấy phân số"
-    hits = dicts(archive.search(query, k=5))
-    assert hits[0]["doc_id"] == ids[FRACTIONS]
-    assert len({h["doc_id"] for h in hits}) == len(hits) <= 5
-    assert hits[0]["passages"] > 1  # several passages of one document fold into one hit
+    hits = found(archive, "băng giấy phân số")
+    assert hits[0]["doc_id"] == ids[FRACTIONS] and hits[0]["relevance"] == "high"
+    assert 1 < len(hits[0]["snippets"]) <= 3
     for hit in hits:
-        words = [hit["text"][s:e].casefold() for s, e in hit["highlights"]]
-        assert set(words) <= query_words(query)
-        # every occurrence is marked, not only the first
-        assert len(words) == sum(w.casefold() in query_words(query) for w in re.findall(r"\w+", hit["text"]))
-    top = hits[0]
-    assert {top["text"][s:e].casefold() for s, e in top["highlights"]} == query_words(query)
+        for s in hit["snippets"]:
+            marked = [s["text"][a:b] for a, b in s["highlights"]]
+            # whole query words only, a two-syllable word marked as one
+            assert {unaccent(m) for m in marked} <= {"bang giay", "phan so", "bang", "giay"}, marked
+    top = {unaccent(s["text"][a:b]) for s in hits[0]["snippets"] for a, b in s["highlights"]}
+    assert {"bang giay", "phan so"} <= top
+
+
+def test_a_query_typed_without_diacritics_finds_what_the_accented_one_finds(demo):
+    archive, ids = demo
+    page = archive.search("tre mam non rua tay")
+    assert page.understood_as == "trẻ mầm non rửa tay"  # restored from the archive's own text
+    assert page.hits[0].doc_id == found(archive, "trẻ mầm non rửa tay")[0]["doc_id"] == ids[HANDWASHING]
+    reminder = archive.search("nhac lich tai kham")
+    assert reminder.hits[0].doc_id == ids[ZALO]
+    marked = {s.text[a:b].lower() for s in reminder.hits[0].snippets for a, b in s.highlights}
+    assert "tái khám" in marked and "tai" not in marked  # the word, not a common syllable of it
 
 
 def test_semantic_search_finds_a_document_sharing_no_word_with_the_query(demo):
     archive, ids = demo
-    query = "toddlers wash hands with soap"
-    assert archive.store.keyword_search(query) == []
-    hits = dicts(archive.search(query, k=3))
-    assert hits[0]["doc_id"] == ids[HANDWASHING]
-    assert hits[0]["highlights"] == []
-    assert all(hits[0]["similarity"] > hit["similarity"] for hit in hits[1:])
+    hits = found(archive, "toddlers wash hands with soap")
+    assert [h["doc_id"] for h in hits] == [ids[HANDWASHING]]
+    assert all(not s["highlights"] for s in hits[0]["snippets"])
 
 
-def test_search_filters_by_year_and_field(demo):
+@pytest.mark.parametrize("query", ["xyzabc không tồn tại", "của và những các trong", "weather forecast tomorrow",
+                                   "qwerty asdf"])
+def test_a_query_about_nothing_in_the_archive_finds_nothing(demo, query):
+    page = demo[0].search(query)
+    assert page.total == 0 and page.hits == []
+
+
+def test_search_filters_by_year_field_unit_and_level(demo):
     archive, ids = demo
-    in_2022 = dicts(archive.search("huyết áp", year=2022))
-    assert in_2022[0]["doc_id"] == ids[ZALO]
-    assert {h["year"] for h in in_2022} == {2022}
-    health = dicts(archive.search("huyết áp", field="Y tế cơ sở"))
+    in_2022 = found(archive, "huyết áp", year=2022)
+    assert [h["doc_id"] for h in in_2022] == [ids[ZALO]]
+    health = found(archive, "huyết áp", field="y te co so")  # part of the field, without diacritics
     assert {h["doc_id"] for h in health} == {ids[ZALO], ids[NOTEBOOK]}
-    assert dicts(archive.search("huyết áp", year=2005)) == []
+    assert [h["doc_id"] for h in found(archive, "huyết áp", unit="huu lung")] == [ids[ZALO]]
+    assert found(archive, "huyết áp", year=2005) == []
+    with pytest.raises(InputError):
+        archive.search("huyết áp", SearchFilters(level="xã hội"))
+
+
+def test_search_pages_through_the_hits(demo):
+    archive, _ = demo
+    query = "sáng kiến giúp người dân và học sinh"
+    everything = archive.search(query, per_page=50)
+    assert everything.total == len(everything.hits) >= 3
+    first, second = archive.search(query, per_page=2), archive.search(query, page=2, per_page=2)
+    assert first.total == second.total == everything.total
+    assert [h.doc_id for h in first.hits + second.hits] == [h.doc_id for h in everything.hits[:4]]
+    with pytest.raises(InputError):
+        archive.search("huyết áp", page=0)
 
 
 def test_search_needs_a_query(demo):
     with pytest.raises(InputError, match="nội dung cần tìm"):
-        dicts(demo[0].search("   "))
+        demo[0].search("   ")
+    with pytest.raises(InputError, match="300"):
+        demo[0].search("huyết áp " * 60)
 
 
-def test_similar_pairs_the_two_hypertension_documents(demo):
-    archive, ids = demo
-    similar = dicts(archive.similar(ids[ZALO], k=3))
-    assert similar[0]["doc_id"] == ids[NOTEBOOK]
-    assert ids[ZALO] not in {s["doc_id"] for s in similar}
-    assert similar[0]["similarity"] > similar[1]["similarity"]
-    assert dicts(archive.similar(ids[NOTEBOOK], k=1))[0]["doc_id"] == ids[ZALO]
+def test_similar_lists_only_documents_the_novelty_check_relates(scratch):
+    archive, ids = scratch
+    assert dicts(archive.similar(ids[HANDWASHING])) == []  # nothing else in the archive is about hand washing
+    copy = archive.add_file(DEMO / "submissions" / "dup_reworded.md").doc_id
+    similar = dicts(archive.similar(ids[FRACTIONS]))
+    assert [(s["doc_id"], s["verdict"]) for s in similar] == [(copy, "duplicate")]
+    assert similar[0]["score"] > 0.3
     with pytest.raises(NotFoundError):
-        dicts(archive.similar("khongtontai"))
+        archive.similar("khongtontai")
+
+
+def test_two_archive_documents_side_by_side_and_the_original_file(scratch):
+    archive, ids = scratch
+    copy = archive.add_file(DEMO / "submissions" / "dup_reworded.md").doc_id
+    report = archive.compare_stored(copy, ids[FRACTIONS])
+    assert report.mode == "pair" and report.similarity.verdict == "duplicate"
+    assert report.similarity.sources[0].doc_id == ids[FRACTIONS] and report.similarity.sources[0].matches
+    with pytest.raises(InputError):
+        archive.compare_stored(copy, copy)
+    path, name = archive.original_file(copy)
+    assert path.read_bytes() == (DEMO / "submissions" / "dup_reworded.md").read_bytes()
+    assert name == "dup_reworded.md"
+    archive.delete(copy)
+    assert not path.exists()  # no other document was added from the same file
+    assert archive.original_file(ids[FRACTIONS], missing_ok=True) is not None
 
 
 # --- delete, reindex, recovery, model mismatch ---------------------------------------------------
@@ -225,7 +272,7 @@ def test_delete_removes_document_and_vectors(scratch, embedder):
     assert counts(archive) == (docs - 1, passages - own, vectors - own)
     with pytest.raises(NotFoundError):
         archive.store.get_document(doc_id)
-    assert doc_id not in {h["doc_id"] for h in dicts(archive.search("nhóm Zalo nhắc lịch tái khám tăng huyết áp"))}
+    assert doc_id not in {h["doc_id"] for h in found(archive, "nhóm Zalo nhắc lịch tái khám tăng huyết áp")}
     # The saved index agrees: a fresh process sees the smaller index without rebuilding.
     reopened = Archive(get_settings(data_dir=archive.settings.data_dir), embedder=embedder)
     assert reopened.index.ntotal == vectors - own
@@ -236,20 +283,20 @@ def test_delete_removes_document_and_vectors(scratch, embedder):
 def test_reindex_rebuilds_identical_search_results(scratch):
     archive, _ = scratch
     queries = ["huyết áp", "rửa tay cho trẻ mầm non", "hóa đơn điện tử"]
-    before = [dicts(archive.search(q)) for q in queries]
+    before = [found(archive, q) for q in queries]
     assert archive.reindex() == archive.store.count_passages()
-    assert [dicts(archive.search(q)) for q in queries] == before
+    assert [found(archive, q) for q in queries] == before
 
 
 def test_missing_faiss_files_are_rebuilt_on_open(scratch, embedder):
     archive, _ = scratch
-    before = dicts(archive.search("sổ theo dõi huyết áp cá nhân"))
+    before = found(archive, "sổ theo dõi huyết áp cá nhân")
     for f in archive.settings.index_dir.iterdir():
         f.unlink()
     reopened = Archive(get_settings(data_dir=archive.settings.data_dir), embedder=embedder)
     assert reopened.index.ntotal == reopened.store.count_passages()
     assert {f.name for f in archive.settings.index_dir.iterdir()} >= {"passages.faiss", "manifest.json"}
-    assert dicts(reopened.search("sổ theo dõi huyết áp cá nhân")) == before
+    assert found(reopened, "sổ theo dõi huyết áp cá nhân") == before
 
 
 class OtherModel:
@@ -280,8 +327,3 @@ def test_archive_built_with_another_model_is_refused(scratch, embedder):
         other.add_file(DEMO / "submissions" / "original.md")
     assert (archive.store.count_documents(), archive.store.count_passages()) == before
 
-
-def test_search_for_something_unrelated_returns_nothing(demo):
-    archive, _ = demo
-    assert archive.store.keyword_search("weather forecast tomorrow") == []
-    assert dicts(archive.search("weather forecast tomorrow", k=5)) == []

@@ -128,12 +128,13 @@ def no_horizontal_overflow(driver):
 
 
 def screenshot(driver, name):
-    """Viewport shots at both widths, plus the whole page at full width, when SANGKIEN_SCREENSHOTS is set."""
+    """Viewport shots on a desktop, a small laptop and a phone, plus the whole page at full width,
+    when SANGKIEN_SCREENSHOTS is set."""
     if not SCREENS:
         return
     folder = Path(SCREENS)
     folder.mkdir(parents=True, exist_ok=True)
-    for width in (1366, 1024):
+    for width in (1366, 1024, 390):
         driver.set_window_size(width, 900)
         driver.execute_script("window.scrollTo(0, 0)")
         driver.save_screenshot(str(folder / f"{name}-{width}.png"))
@@ -228,10 +229,27 @@ def test_reviewer_search_highlights_the_query(server, browser):
     assert no_horizontal_overflow(browser)
     screenshot(browser, "06-search")
 
-    first.find_element(By.CSS_SELECTOR, "h2 a").click()
+    assert "Phù hợp" in text_of(browser, "article.hit .relevance")
+
+    # Typed on a phone without diacritics: the same initiative, and what was understood is shown.
+    browser.set_window_size(390, 844)
+    browser.get(server["url"] + "/search?q=nhac+lich+tai+kham+qua+zalo")
+    assert "Zalo" in wait_for(browser, "article.hit").find_element(By.TAG_NAME, "h2").text
+    assert "nhắc lịch tái khám" in text_of(browser, ".search-understood")
+    assert no_horizontal_overflow(browser)
+    browser.get(server["url"] + "/search?q=nu%C3%B4i+t%C3%B4m+th%E1%BA%BB+ch%C3%A2n+tr%E1%BA%AFng")
+    assert "Không tìm thấy sáng kiến nào" in wait_for(browser, ".not-found").text
+    assert not browser.find_elements(By.CSS_SELECTOR, "article.hit")
+    screenshot(browser, "06-search-nothing")
+    browser.set_window_size(1366, 900)
+
+    browser.get(server["url"] + "/search?q=nh%E1%BA%AFc+l%E1%BB%8Bch+t%C3%A1i+kh%C3%A1m+qua+Zalo")
+    wait_for(browser, "article.hit h2 a").click()
     wait_for(browser, ".meta")
     assert browser.find_elements(By.CSS_SELECTOR, "details summary")
-    assert browser.find_elements(By.CSS_SELECTOR, ".similar-list a")
+    assert "Sáng kiến tương tự" in text_of(browser, "aside")
+    assert browser.find_elements(By.LINK_TEXT, "Tải tệp gốc (tram-y-te-zalo-tang-huyet-ap.md)")
+    assert browser.find_elements(By.ID, "other")  # compare with another archive document
     assert not browser.find_elements(By.ID, "edit")  # reviewers read, only admins edit
     screenshot(browser, "07-document")
 

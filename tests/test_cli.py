@@ -348,3 +348,30 @@ def test_compare_two_files_prints_the_pair_report(cli, demo_dir, tmp_path):
     assert text.exit_code == 0 and "Vì sao:" in text.stdout
     missing = cli("compare", first, tmp_path / "khong-co.md", data_dir=data)
     assert missing.exit_code == 2 and "Không tìm thấy tệp" in missing.stderr
+
+
+def test_search_prints_hits_with_relevance_and_marked_words_or_says_nothing_was_found(cli, demo_dir):
+    data, indexed = demo_dir
+    ids = ids_by_path(indexed)
+    result = cli("search", "tre mam non rua tay", "--json", data_dir=data)
+    assert result.exit_code == 0, result.stderr
+    page = json.loads(result.stdout)
+    assert set(page) == published(report_models.SearchPage)
+    assert page["understood_as"] == "trẻ mầm non rửa tay"
+    assert page["hits"][0]["doc_id"] == ids["archive/mam-non-rua-tay.md"]
+    assert set(page["hits"][0]) == published(report_models.SearchHit)
+    text = cli("search", "rửa tay", "--unit", "lang son", data_dir=data)
+    assert text.exit_code == 0 and "Mức phù hợp: Phù hợp" in text.stdout and "[rửa tay]" in text.stdout
+    nothing = cli("search", "xyzabc không tồn tại", data_dir=data)
+    assert nothing.exit_code == 0 and "Không tìm thấy sáng kiến nào" in nothing.stdout
+    bad = cli("search", "rửa tay", "--level", "xã hội", data_dir=data)
+    assert bad.exit_code == 2 and bad.stderr.startswith("Lỗi:")
+
+
+def test_similar_names_only_related_documents(cli, demo_dir):
+    data, indexed = demo_dir
+    ids = ids_by_path(indexed)
+    result = cli("similar", ids["archive/mam-non-rua-tay.md"], data_dir=data)
+    assert result.exit_code == 0 and "Kho chưa có sáng kiến nào trùng" in result.stdout
+    as_json = cli("similar", ids["archive/mam-non-rua-tay.md"], "--json", data_dir=data)
+    assert json.loads(as_json.stdout) == []

@@ -283,7 +283,7 @@ def test_reader_sees_documents_another_writer_added_since_it_loaded(tmp_path):
     assert reader.index.ntotal == reader.store.count_passages()
     added = writer.add_file(files[1])
     assert reader.index.ntotal == writer.store.count_passages()
-    hits = reader.search(initiative(1)[:200], k=3)
+    hits = reader.search(initiative(1)[:200], per_page=3).hits
     assert added.doc_id in {h.doc_id for h in hits}
     writer.delete(added.doc_id)
     assert reader.index.ntotal == reader.store.count_passages()

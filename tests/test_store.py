@@ -133,8 +133,24 @@ def test_list_filters_and_search(store, two_docs):
     assert [d.id for d in store.list_documents(q="GIẢI TOÁN")[0]] == [id_a]
     assert [d.id for d in store.list_documents(q="văn đức")[0]] == [id_b]
     assert store.list_documents(q="100%")[1] == 0  # LIKE wildcards in q are literal
+    # ... and without diacritics, as typed on a phone ("tan lap" finds "Tân Lập", "giai toan" the title).
+    assert [d.id for d in store.list_documents(q="giai toan")[0]] == [id_a]
+    assert [d.id for d in store.list_documents(q="ubnd xa tan lap")[0]] == [id_b]
+    assert [d.id for d in store.list_documents(q="nong nghiep")[0]] == [id_b]  # the field too
     page, total = store.list_documents(limit=1, offset=1)
     assert total == 2 and len(page) == 1
+
+
+def test_documents_matching_limits_a_search_without_case_or_diacritics(store, two_docs):
+    (id_a, *_), (id_b, *_) = two_docs
+    assert set(store.documents_matching()) == {id_a, id_b}
+    assert store.documents_matching(year=2023) == [id_b]
+    assert store.documents_matching(unit="tan lap") == [id_b]
+    assert store.documents_matching(field="GIÁO") == [id_a]
+    assert store.documents_matching(unit="tan lap", year=2022) == []
+    assert store.documents_matching(unit="50%_") == []  # wildcards are literal
+    with pytest.raises(InputError):
+        store.documents_matching(level="xã hội")
 
 
 def test_update_metadata(store, two_docs):
@@ -152,19 +168,17 @@ def test_update_metadata(store, two_docs):
         store.update_metadata("khongton", year=2020)
 
 
-def test_delete_removes_passages_sections_and_fts_rows(store, two_docs):
+def test_delete_removes_passages_and_sections(store, two_docs):
     (id_a, *_), (id_b, *_) = two_docs
     ids_a = store.passage_ids(id_a)
-    assert store.keyword_search("sơ đồ đoạn thẳng")
     assert store.delete_document(id_a) == ids_a
     with pytest.raises(NotFoundError) as err:
         store.get_document(id_a)
     assert "Không tìm thấy" in err.value.message
     assert store.passages_by_ids(ids_a) == []
-    assert store.keyword_search("sơ đồ đoạn thẳng") == []
     conn = store._conn()
     assert conn.execute("SELECT count(*) FROM sections WHERE doc_id = ?", (id_a,)).fetchone()[0] == 0
-    assert conn.execute("SELECT count(*) FROM passages_fts").fetchone()[0] == store.count_passages() == 2
+    assert store.count_passages() == 2 and store.passage_owners(ids_a) == {}
     with pytest.raises(NotFoundError):
         store.delete_document(id_a)
     # Passage ids are FAISS ids: they must never be reused after a delete.
@@ -173,23 +187,37 @@ def test_delete_removes_passages_sections_and_fts_rows(store, two_docs):
     assert min(store.passage_ids(new_id)) > max(ids_a)
 
 
-def test_keyword_search_respects_vietnamese_diacritics(store, two_docs):
+def test_title_vectors_are_kept_and_dropped_when_the_title_changes(store, two_docs):
     (id_a, *_), (id_b, *_) = two_docs
-    hits = store.keyword_search("toán")
-    texts = [p.text for p in store.passages_by_ids([h[0] for h in hits])]
-    assert texts and all("toán" in t for t in texts)
-    assert store.keyword_search("toan") == []  # diacritics matter: "toan" is another word
-    assert store.keyword_search("TOÁN") == hits  # case does not
-    # The passage that has both words ranks first with OR; AND keeps only it.
-    both = store.keyword_search("sơ đồ toán", match_all=True)
-    assert len(both) == 1 and store.keyword_search("sơ đồ toán")[0][0] == both[0][0]
-    assert store.keyword_search("bón đạm", field="nông nghiệp")
-    assert store.keyword_search("bón đạm", year=2022) == []
+    assert set(store.titles_without_vector()) == {id_a, id_b}
+    store.set_title_vectors({id_a: np.ones(DIM), id_b: np.zeros(DIM)})
+    ids, matrix = store.title_vectors([id_b, id_a, "khongton"])
+    assert sorted(ids) == sorted([id_a, id_b]) and matrix.shape == (2, DIM)
+    assert store.titles_without_vector() == {}
+    store.update_metadata(id_a, title="Tên mới")
+    assert store.titles_without_vector() == {id_a: "Tên mới"}
 
 
-@pytest.mark.parametrize("query", ['"', "toán AND", "NEAR(", "lá*", "field:toán", "(", "-", ""])
-def test_keyword_search_escapes_user_input(store, two_docs, query):
-    assert isinstance(store.keyword_search(query), list)
+def test_an_archive_of_an_older_version_loses_its_fts_table_and_gains_the_new_columns(tmp_path):
+    path = tmp_path / "old.sqlite3"
+    conn = sqlite3.connect(path)
+    conn.executescript("""
+        CREATE TABLE documents (id TEXT PRIMARY KEY, content_hash TEXT NOT NULL UNIQUE, title TEXT NOT NULL DEFAULT '',
+            year INTEGER, unit TEXT, level TEXT, field TEXT, authors TEXT, status TEXT, template TEXT, path TEXT,
+            filename TEXT, format TEXT NOT NULL, text TEXT NOT NULL, created_at TEXT NOT NULL,
+            metadata TEXT NOT NULL DEFAULT '{}');
+        CREATE TABLE passages (id INTEGER PRIMARY KEY AUTOINCREMENT, doc_id TEXT NOT NULL, ordinal INTEGER NOT NULL,
+            section_idx INTEGER, section_heading TEXT, section_kind TEXT, start INTEGER NOT NULL, "end" INTEGER NOT NULL,
+            text TEXT NOT NULL, vector BLOB NOT NULL);
+        CREATE VIRTUAL TABLE passages_fts USING fts5(text, content='passages', content_rowid='id');
+        INSERT INTO documents VALUES ('d1', 'h1', 'Tên', 2020, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, 'md',
+            'Nội dung', '2020-01-01', '{}');
+    """)
+    conn.close()
+    store = ArchiveStore(path)
+    tables = {r[0] for r in store._conn().execute("SELECT name FROM sqlite_master")}
+    assert "passages_fts" not in tables
+    assert store.get_document("d1").original is None and store.titles_without_vector() == {"d1": "Tên"}
 
 
 def test_token_statistics_are_kept_by_the_store(store, two_docs):

@@ -16,6 +16,10 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.normpath(os.path.join(HERE, '..', '..'))
 KINDS = ['topic', 'no_diacritics', 'tool', 'paraphrase', 'topic_place', 'absent']
 EXPECTED = {'topic': 10, 'no_diacritics': 8, 'tool': 6, 'paraphrase': 6, 'topic_place': 4, 'absent': 6}
+# Calibration set (written after dev, same conventions): no `topic` queries, more absent ones.
+EXPECTED_EXTRA = {'topic': 0, 'no_diacritics': 10, 'tool': 6, 'paraphrase': 14, 'topic_place': 10, 'absent': 20}
+QUERY_FILES = [('queries_dev.jsonl', EXPECTED), ('queries_heldout.jsonl', EXPECTED),
+               ('queries_extra.jsonl', EXPECTED_EXTRA)]
 
 
 def corpus():
@@ -52,7 +56,7 @@ def main():
         if not 400 <= n <= 700:
             errors.append(f'{f}: {n} words')
     all_queries = {}
-    for name in ('queries_dev.jsonl', 'queries_heldout.jsonl'):
+    for name, expected in QUERY_FILES:
         path = os.path.join(HERE, name)
         kinds = collections.Counter()
         used = collections.Counter()
@@ -96,8 +100,8 @@ def main():
                     errors.append(f'{name}:{ln}: query not NFC')
         print(f'{name}: {sum(kinds.values())} queries; ' + ', '.join(f'{k} {kinds[k]}' for k in KINDS))
         for k in KINDS:
-            if kinds[k] != EXPECTED[k]:
-                print(f'  note: {k} {kinds[k]} (planned {EXPECTED[k]})')
+            if kinds[k] != expected[k]:
+                print(f'  note: {k} {kinds[k]} (planned {expected[k]})')
         print(f'  documents judged relevant at least once: {len(used)}/{len(docs)}')
     for e in errors:
         print('ERROR', e)

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from pydantic import BaseModel
 
-from indexing.report import CheckReport, RoundEntry, SearchHit, SimilarDocument
+from indexing.report import CheckReport, RoundEntry, SimilarDocument
 
 
 class Health(BaseModel):
@@ -95,11 +95,6 @@ class Deleted(BaseModel):
 class SimilarList(BaseModel):
     doc_id: str
     similar: list[SimilarDocument]
-
-
-class SearchResults(BaseModel):
-    query: str
-    results: list[SearchHit]
 
 
 class JobStarted(BaseModel):

@@ -1,30 +1,47 @@
-"""Archive pages: search, the document list, one document (edit, delete) and the import page."""
+"""Archive pages: search, the document list, one document (edit, delete, original file, compare
+with another) and the import page."""
 from __future__ import annotations
 
 from urllib.parse import urlencode
 
 from fastapi import APIRouter, Form, Request
-from fastapi.responses import RedirectResponse
+from fastapi.responses import FileResponse, RedirectResponse
 
 from indexing.errors import InputError
+from indexing.report import SearchFilters
 from service.auth import CSRF_FIELD, check_csrf
-from service.deps import ArchiveDep, PageArchiveReader, PageArchiveWriter, PageSearcher, SettingsDep, WorkLock
+from service.deps import (
+    ArchiveDep,
+    CheckSlotsDep,
+    PageArchiveReader,
+    PageArchiveWriter,
+    PageComparer,
+    PageSearcher,
+    ServiceDBDep,
+    SettingsDep,
+    WorkLock,
+)
 from service.web.rendering import PAGE_SIZE, page_count, parse_year, render
 
 router = APIRouter(include_in_schema=False)
+SEARCH_PAGE_SIZE = 10
 
 
 @router.get("/search")
 def search_page(request: Request, user: PageSearcher, archive: ArchiveDep, q: str = "", year: str = "",
-                field: str = ""):
-    results, error = [], None
+                field: str = "", unit: str = "", level: str = "", page: int = 1):
+    results, error = None, None
+    form = {"q": q, "year": year, "field": field, "unit": unit, "level": level}
     if q.strip():
         try:
-            results = archive.search(q, k=20, year=parse_year(year), field=field or None)
+            filters = SearchFilters(year=parse_year(year), field=field.strip() or None, unit=unit.strip() or None,
+                                    level=level.strip() or None)
+            results = archive.search(q, filters, page=max(page, 1), per_page=SEARCH_PAGE_SIZE)
         except InputError as exc:
             error = exc.message
-    return render(request, "search.html", q=q, year=year, field=field, results=results, error=error,
-                  fields=archive.store.fields())
+    pages = max(1, -(-results.total // SEARCH_PAGE_SIZE)) if results else 1
+    return render(request, "search.html", form=form, results=results, error=error, pages=pages,
+                  query=urlencode(form), fields=archive.store.fields())
 
 
 @router.get("/documents")
@@ -43,7 +60,29 @@ def document_page(request: Request, doc_id: str, user: PageArchiveReader, archiv
     doc = archive.store.get_document(doc_id)
     sections = [{"heading": s.heading, "level": s.level, "body": s.body(doc.text).strip()} for s in doc.sections]
     return render(request, "document.html", doc=doc, sections=sections, similar=archive.similar(doc_id, k=8),
-                  saved=request.query_params.get("saved"))
+                  has_original=archive.original_file(doc_id, missing_ok=True) is not None,
+                  saved=request.query_params.get("saved"), error=request.query_params.get("error"))
+
+
+@router.get("/documents/{doc_id}/original")
+def original_file(doc_id: str, user: PageArchiveReader, archive: ArchiveDep):
+    path, name = archive.original_file(doc_id)
+    return FileResponse(path, filename=name, media_type="application/octet-stream")
+
+
+@router.post("/documents/{doc_id}/compare")
+def compare_documents(request: Request, doc_id: str, user: PageComparer, archive: ArchiveDep, db: ServiceDBDep,
+                      slots: CheckSlotsDep, other: str = Form(""), csrf_token_field: str = Form("", alias=CSRF_FIELD)):
+    """The side-by-side report of this archive document against another one (by its code)."""
+    check_csrf(request, csrf_token_field)
+    other = other.strip()
+    if not other:
+        raise InputError("Hãy nhập mã trong kho của sáng kiến cần so sánh.")
+    with slots.slot():
+        report = archive.compare_stored(doc_id, other)
+    infos = archive.store.document_infos([doc_id, other])
+    report_id = db.save_report(user.id, f"{infos[doc_id].title} ↔ {infos[other].title}", report)
+    return RedirectResponse(f"/reports/{report_id}", status_code=303)
 
 
 @router.post("/documents/{doc_id}/edit")

@@ -12,11 +12,17 @@ from markupsafe import Markup, escape
 
 from indexing.errors import InputError, SangkienError
 from indexing.text import WORD
+from indexing.units import LEVELS
 from service.auth import authenticate, can, csrf_token
 from service.db import ROLE_LABELS
 from service.wording import (
     EVIDENCE_TEXT,
     MATCH_KIND_TEXT,
+    relevance_label,
+    search_suggestions,
+    search_summary,
+    similar_text,
+    snippet_section,
     source_flags,
     source_reasons,
     verdict_label,
@@ -86,7 +92,10 @@ TEMPLATES.env.filters.update(percent=percent, local_time=local_time)
 TEMPLATES.env.globals.update(verdict_label=verdict_label, MATCH_KIND_TEXT=MATCH_KIND_TEXT,
                              EVIDENCE_TEXT=EVIDENCE_TEXT, ROUND_STATUS_TEXT=ROUND_STATUS_TEXT,
                              ROLE_LABELS=ROLE_LABELS, mark_common=mark_common, mark_spans=mark_spans,
-                             source_reasons=source_reasons, source_flags=source_flags)
+                             source_reasons=source_reasons, source_flags=source_flags,
+                             relevance_label=relevance_label, snippet_section=snippet_section,
+                             search_summary=search_summary, search_suggestions=search_suggestions,
+                             similar_text=similar_text, LEVELS=LEVELS)
 
 
 def render(request: Request, template: str, status_code: int = 200, **context) -> HTMLResponse:
