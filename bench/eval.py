@@ -34,6 +34,7 @@ from indexing.matching import VerdictRule, fit_rule, source_verdict  # noqa: E40
 from indexing.store import DocMeta  # noqa: E402
 
 SHARED = REPO.parent / "shared" / "corpus"
+DEMO_ARCHIVE = REPO / "data" / "demo" / "archive"
 FLAGGED = ("duplicate", "partial")
 
 
@@ -119,6 +120,7 @@ def main() -> int:
         sim = report.similarity
         case.sources, case.verdict, case.score = sim.sources, sim.verdict, sim.score
     shipped_ok = print_shipped(cases, ids, args.verbose)
+    shipped_ok &= print_distinct_initiatives(archive, ids)
     print_lofo(cases, ids)
     times = [c.seconds for c in cases]
     print(f"median check time: {statistics.median(times):.1f} s per submission "
@@ -139,16 +141,35 @@ def build_archive(archive: Archive, families, args) -> tuple[dict, list[Case]]:
         for letter, info in sorted(labels["docs"].items()):
             if info.get("role") == "submission" and (family / f"{letter}.md").exists():
                 cases.append(Case(family.name, letter, family / f"{letter}.md", info))
+    # The demo archive: eight distinct initiatives (two of them on one problem, hypertension, with
+    # different solutions), none a copy of another.
+    for path in sorted(DEMO_ARCHIVE.glob("*.md")):
+        ids["demo", path.stem] = archive.add_file(path).doc_id
     distractors = [p for p in sorted(args.real.glob("*.txt")) if p.resolve() not in used_real] \
         if args.real.exists() else []
     if args.distractors is not None:
         distractors = distractors[: args.distractors]
     for path in distractors:
         archive.add_file(path, DocMeta(title=path.stem))
-    print(f"archive: {archive.store.count_documents()} documents ({len(ids)} archive documents of "
-          f"{len(families)} families + {len(distractors)} real distractors), ready in "
+    demo = sum(1 for family, _ in ids if family == "demo")
+    print(f"archive: {archive.store.count_documents()} documents ({len(ids) - demo} archive documents of "
+          f"{len(families)} families + {demo} demo initiatives + {len(distractors)} real distractors), ready in "
           f"{time.perf_counter() - started:.0f} s")
     return ids, cases
+
+
+def print_distinct_initiatives(archive: Archive, ids) -> bool:
+    """Each demo archive document checked against the archive without itself: no other demo
+    document may come out as its duplicate or partial copy."""
+    demo = {doc_id: name for (family, name), doc_id in ids.items() if family == "demo"}
+    flagged = []
+    for doc_id, name in demo.items():
+        report = archive.check_document(archive.stored_document(doc_id), exclude=doc_id)
+        flagged += [(name, demo[s.doc_id], s.verdict) for s in report.similarity.sources
+                    if s.doc_id in demo and s.verdict in FLAGGED]
+    print(f"\ndemo archive, {len(demo)} distinct initiatives checked against each other: "
+          f"{len(flagged)} flagged" + "".join(f"\n  WRONG {a} -> {b}: {v}" for a, b, v in flagged))
+    return not flagged
 
 
 def print_shipped(cases: list[Case], ids, verbose: bool) -> bool:
@@ -214,6 +235,17 @@ def print_lofo(cases: list[Case], ids) -> None:
               f"{weakest.features.solution_paraphrase:.2f} ({weakest.title[:40]}), strongest non-duplicate "
               f"{strongest.features.solution_paraphrase:.2f} ({strongest.title[:40]}); shipped threshold "
               f"{rule.duplicate_solution:.2f}")
+    if reworded and others:
+        # The source side: how much of the source's own solution the matches land on.
+        suspects = [x for x in others if x.features.solution_paraphrase >= rule.duplicate_solution]
+        weakest = min(reworded, key=lambda s: s.features.source_solution)
+        line = (f"margin on the share of the source's solution matched: weakest duplicate "
+                f"{weakest.features.source_solution:.2f} ({weakest.title[:40]})")
+        if suspects:
+            strongest = max(suspects, key=lambda s: s.features.source_solution)
+            line += (f", strongest non-duplicate above the re-worded threshold "
+                     f"{strongest.features.source_solution:.2f} ({strongest.title[:40]})")
+        print(line + f"; shipped threshold {rule.source_solution:.2f}")
     copies = [x for x, label in examples if label != "duplicate"]
     if copies:
         worst = max(copies, key=lambda s: s.features.solution_copied)

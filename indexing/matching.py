@@ -109,6 +109,9 @@ class VerdictRule:
     """Document-level thresholds: when a source's matches make it a duplicate or a partial copy."""
 
     duplicate_solution: float = 0.40  # share of the submission's solution re-worded from the source
+    # ... and the share of the source's own solution those matches land on: a re-worded duplicate
+    # restates its source's solution, not one paragraph of it.
+    source_solution: float = 0.30
     copied_solution: float = 0.50  # share of the solution copied (near-)verbatim
     wholesale_copy: float = 0.60  # share of the text in sections copied (near-)verbatim
     # Absolute amounts, whatever the document's length (councils' usual rules of thumb): a source
@@ -438,6 +441,7 @@ class Features:
     # (kind, similarity, rare-word overlap, role) of every matched passage, so another rule can recount.
     evidence: list[tuple[str, float, float, str]] = field(default_factory=list)
     matched: bool = False
+    source_solution: float = 1.0  # share of the source's solution the matches land on (source side)
 
     def strong_matches(self, rule: VerdictRule) -> int:
         """Copies and close paraphrases outside the background (which may legitimately resemble
@@ -520,7 +524,8 @@ def decide(f: Features, rule: VerdictRule = DEFAULT_RULE) -> SourceVerdict:
     solution (re-worded, or copied in the most part), or the whole document copied; a partial copy
     has copied sections or more copied text than chance allows; related matches are shown only."""
     if (f.copied_share >= rule.wholesale_copy or f.solution_copied >= rule.copied_solution
-            or (f.matched and f.solution_paraphrase >= rule.duplicate_solution)):
+            or (f.matched and f.solution_paraphrase >= rule.duplicate_solution
+                and f.source_solution >= rule.source_solution)):
         return "duplicate"
     if (f.copied_sections or f.strong_matches(rule) >= rule.strong_matches or f.copied_words >= rule.copied_words
             or f.longest_run >= rule.identical_run):
@@ -587,6 +592,7 @@ def _report(sub, weights, candidate: Candidate, pairs: list[PairMatch], sub_text
     matches = _merge(sub, src, pairs, sub_text, candidate.text)
     runs = [copied_run(m) for m in matches if m.kind != "paraphrase" and not _background_match(m, sub)]
     own = features(sub, weights, pairs, runs)
+    own.source_solution = solution_landed(src, pairs)
     decided = verdict_from or own
     verdict = decide(decided, rule)
     terms, figures = shared_content(sub, src, pairs, stats)
@@ -657,6 +663,8 @@ def assess(
         together = features(sub, weights, [m for k in members for m in credited[k]])
         together.longest_run = max((features_run(comparisons[k], sub, credited[k], sub_text) for k in members),
                                    default=0)
+        together.source_solution = max(solution_landed(comparisons[k].candidate.passages, credited[k])
+                                       for k in members)
         for k in members:
             pairs = sorted(credited[k], key=lambda m: m.i)
             report = _report(sub, weights, comparisons[k].candidate, pairs, sub_text, stats, rule,
@@ -677,6 +685,18 @@ def assess(
     return SimilarityReport(score=round(min(1.0, score), 4), verdict=verdict, sources=sources)
 
 
+def solution_landed(src: Sequence[Passage], pairs: Sequence[PairMatch]) -> float:
+    """Share of a source's solution (all of its text when it has no recognisable solution section)
+    that the submission's matches land on."""
+    owned = owned_lengths(src)
+    in_solution = np.array([role_of(p.section_kind) == "solution" for p in src], dtype=bool)
+    if (owned * in_solution).sum() < 0.15 * (owned.sum() or 1.0):
+        in_solution = np.ones(len(src), dtype=bool)
+    landed = {m.j for m in pairs}
+    base = (owned * in_solution).sum() or 1.0
+    return round(min(1.0, sum(owned[j] for j in landed if in_solution[j]) / base), 4)
+
+
 def features_run(comparison: _Comparison, sub, pairs: Sequence[PairMatch], sub_text) -> int:
     """Longest run of identical words in one source's credited copies."""
     matches = _merge(sub, comparison.candidate.passages, sorted(pairs, key=lambda m: m.i), sub_text,
@@ -687,18 +707,15 @@ def features_run(comparison: _Comparison, sub, pairs: Sequence[PairMatch], sub_t
 
 def fit_rule(examples: Sequence[tuple[SourceComparison, str]], base: VerdictRule = DEFAULT_RULE) -> VerdictRule:
     """The duplicate threshold that best separates labelled sources (gold "duplicate" against every
-    other label), placed midway in the widest gap among the best-scoring cut points; the rest of
-    `base` is kept. Used by bench/eval.py for leave-one-family-out estimates."""
+    other label): among the cut points with the fewest errors, the one in the widest gap between two
+    neighbouring values (the largest margin); the rest of `base` is kept. Used by bench/eval.py for
+    leave-one-family-out estimates."""
     values = sorted({round(s.features.solution_paraphrase, 4) for s, _ in examples})
-    cuts = [(a + b) / 2 for a, b in zip(values, values[1:])] or [base.duplicate_solution]
+    gaps = [((a + b) / 2, b - a) for a, b in zip(values, values[1:])] or [(base.duplicate_solution, 0.0)]
 
     def errors(cut: float) -> int:
         rule = replace(base, duplicate_solution=cut)
         return sum((decide(s.features, rule) == "duplicate") != (gold == "duplicate") for s, gold in examples)
 
-    scored = [(errors(c), c) for c in cuts]
-    fewest = min(e for e, _ in scored)
-    best_cuts = [c for e, c in scored if e == fewest]
-    # Among equally good cut points, the one in the middle of their range: the widest margin.
-    return replace(base, duplicate_solution=best_cuts[len(best_cuts) // 2])
-
+    scored = [(errors(cut), -width, cut) for cut, width in gaps]
+    return replace(base, duplicate_solution=min(scored)[2])

@@ -397,3 +397,24 @@ def test_the_fitted_threshold_sits_in_the_middle_of_the_gap():
     examples = [(source(0.55), "duplicate"), (source(0.48), "duplicate"), (source(0.30), "none"),
                 (source(0.10), "partial")]
     assert abs(fit_rule(examples).duplicate_solution - 0.39) < 1e-9
+
+
+def test_a_duplicate_restates_its_source_solution_not_one_part_of_it(stats):
+    """Re-wording two steps of a source whose solution has ten parts shares a part of a solution:
+    related, never a duplicate; re-wording four of its ten parts is."""
+    rng = np.random.default_rng(3)
+    broad = [(SOURCE[0][0], SOURCE[0][1]),
+             ("2. Giải pháp thực hiện", SOURCE[1][1] + [NEW_TEXT[0], NEW_TEXT[1], NEW_TEXT[2], *FILLER[:3]])]
+    src_text, src = build(broad)
+    src_vecs = unit(rng, len(src))
+    origin = reworded_origin()
+    steps = list(REWORDED.values())
+    two = [("1. Đặt vấn đề", [NEW_TEXT[3]]), ("2. Giải pháp", steps[:2])]
+    sub_text, sub, sub_vecs = submission(two, src, src_vecs, copies=origin)
+    part = compare_documents(sub, sub_vecs, src, src_vecs, stats=stats, sub_text=sub_text, src_text=src_text)
+    assert part.features.solution_paraphrase > 0.4 and part.features.source_solution < 0.3  # one side only
+    assert part.verdict == "related"
+    four = [("1. Đặt vấn đề", [NEW_TEXT[3]]), ("2. Giải pháp", steps)]
+    sub_text, sub, sub_vecs = submission(four, src, src_vecs, copies=origin)
+    whole = compare_documents(sub, sub_vecs, src, src_vecs, stats=stats, sub_text=sub_text, src_text=src_text)
+    assert whole.features.source_solution >= 0.3 and whole.verdict == "duplicate"
