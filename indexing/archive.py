@@ -316,7 +316,8 @@ class Archive:
     def _report(self, doc: Document, similarity, context: SubmissionContext, mode: str) -> CheckReport:
         evidence = analyze_evidence(doc, load_lexicon(Path(self.settings.lexicons_dir)))
         return CheckReport(
-            document=CheckReport.summarize(doc, context, template_name(doc.template, self.settings.templates_dir)),
+            document=CheckReport.summarize(doc, context, template_name(doc.template, self.settings.templates_dir),
+                                           template_name(doc.closest_template, self.settings.templates_dir)),
             mode=mode, similarity=similarity,
             evidence=evidence.sections, evidence_summary=evidence.summary,
             document_findings=evidence.document_findings,

@@ -59,6 +59,8 @@ class Document:
     template: str | None = None
     sections: list[Section] = field(default_factory=list)
     missing_sections: list[str] = field(default_factory=list)
+    closest_template: str | None = None  # when `template` is None: the one it comes closest to ...
+    closest_missing: list[str] = field(default_factory=list)  # ... and the sections it lacks of it
     warnings: list[str] = field(default_factory=list)
     metadata: dict = field(default_factory=dict)
     source_path: str | None = None

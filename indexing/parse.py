@@ -41,6 +41,8 @@ def parse_document(path: str | Path, settings: Settings) -> Document:
         template=detected.template,
         sections=detected.sections,
         missing_sections=detected.missing_sections,
+        closest_template=detected.closest_template,
+        closest_missing=detected.closest_missing,
         warnings=extraction.warnings + warnings,
         metadata=extraction.metadata,
         source_path=str(path),

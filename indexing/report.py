@@ -176,10 +176,12 @@ class CheckReport(ReportModel):
     warnings: list[str]
 
     @staticmethod
-    def summarize(doc: Document, context=None, template_name: str | None = None) -> DocumentSummary:
+    def summarize(doc: Document, context=None, template_name: str | None = None,
+                  closest_name: str | None = None) -> DocumentSummary:
         return DocumentSummary(
             title=doc.title, template=doc.template, template_name=template_name,
             missing_sections=doc.missing_sections,
+            closest_template_name=closest_name, closest_missing=doc.closest_missing if closest_name else [],
             sections=[SectionInfo(heading=s.heading, kind=s.kind, start=s.start, end=s.end) for s in doc.sections],
             unit=getattr(context, "unit", None), year=getattr(context, "year", None),
             level=getattr(context, "level", None),

@@ -9,7 +9,7 @@ use their own numbering still get a sensible tree.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from indexing.document import Block, Section
 from indexing.templates import SectionDef, Template
@@ -205,15 +205,20 @@ class SectionDetection:
     sections: list[Section]
     template: str | None
     missing_sections: list[str]
+    # When no template is recognised: the one the document comes closest to, and what it lacks of it.
+    closest_template: str | None = None
+    closest_missing: list[str] = field(default_factory=list)
 
 
 _TEMPLATE_EVIDENCE = {"form_field": 0.5, "conclusion": 0.5, "references": 0.0, "appendix": 0.0}
 
 
-def _choose_template(candidates: list[_Candidate], blocks: list[Block], templates: list[Template]) -> Template | None:
+def _template_scores(candidates: list[_Candidate], blocks: list[Block],
+                     templates: list[Template]) -> list[tuple[float, Template]]:
+    """How strongly the headings (and a title line naming the form) point to each template, best first."""
     # Markers count only as title lines near the top, not when a form merely cites another form.
     titles = [f" {fold(b.text)} " for b in blocks[:30] if b.kind != "table_row" and len(b.text.split()) <= 15]
-    best, best_score = None, 0.0
+    scored = []
     for template in templates:
         weights: dict[int, float] = {}
         for c in candidates:
@@ -225,9 +230,14 @@ def _choose_template(candidates: list[_Candidate], blocks: list[Block], template
         score = sum(weights.values())
         if any(f" {k} " in line for k in template.marker_keys for line in titles):
             score += 2.5
-        if score > best_score:
-            best, best_score = template, score
-    return best if best_score >= 3 else None
+        scored.append((score, template))
+    return sorted(scored, key=lambda st: -st[0])
+
+
+# A template is recognised from this much evidence; below it, the closest one is only named (and only
+# when at least two of its headings are there: one shared heading is not a resemblance).
+TEMPLATE_EVIDENCE_MIN = 3.0
+CLOSEST_EVIDENCE_MIN = 1.5
 
 
 def detect_sections(blocks: list[Block], text: str, block_offsets: list[int],
@@ -244,9 +254,15 @@ def detect_sections(blocks: list[Block], text: str, block_offsets: list[int],
             if not _not_a_heading_here(c, blocks[i - 1] if i else None, previous_accepted, in_outline):
                 candidates.append(c)
     candidates = _drop_empty_duplicates(candidates)
-    template = _choose_template(candidates, blocks, templates)
+    scored = _template_scores(candidates, blocks, templates)
+    best_score, best = scored[0] if scored and scored[0][0] > 0 else (0.0, None)
+    template = best if best_score >= TEMPLATE_EVIDENCE_MIN else None
     sections = _nest(candidates, template, len(text))
-    return SectionDetection(sections, template.id if template else None, _missing(sections, template, candidates))
+    detection = SectionDetection(sections, template.id if template else None, _missing(sections, template, candidates))
+    if template is None and best is not None and best_score >= CLOSEST_EVIDENCE_MIN:
+        detection.closest_template = best.id
+        detection.closest_missing = _missing(sections, best, candidates)
+    return detection
 
 
 def _drop_empty_duplicates(candidates: list[_Candidate]) -> list[_Candidate]:

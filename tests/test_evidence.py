@@ -347,3 +347,22 @@ def test_the_summary_gives_an_overall_verdict_and_three_fitting_gaps():
     assert "có thể áp dụng rộng rãi" in summary.gaps[1].suggestion
     nothing = build_doc([("4. Kết quả đạt được", 2, "results", ["Học sinh tiến bộ rõ rệt."])])
     assert analyze_evidence(nothing, LEXICON).summary.status == "missing"
+
+
+def test_a_twenty_page_initiative_gets_at_most_one_row_per_claim_bearing_section(tmp_path):
+    """The longest family document (6,300 words, 21 pages), as DOCX: its many steps and sub-measures
+    roll up; only sections that claim an effect get a row, each once."""
+    from pathlib import Path
+
+    from bench.render_documents import docx_items, items_from_markdown, make_docx
+    from indexing.parse import parse_document
+
+    source = Path(__file__).resolve().parent.parent / "bench" / "families" / "edu10" / "B.md"
+    body = source.read_text(encoding="utf-8").split("---", 2)[2]  # without the front matter
+    doc = parse_document(make_docx(tmp_path / "long.docx", docx_items(items_from_markdown(body))), Settings())
+    assert len(doc.text.split()) > 6000 and len(doc.sections) > 20
+    rows = analyze_evidence(doc, LEXICON).sections
+    claim_kinds = set(LEXICON.profiles_by_kind)
+    assert rows and len(rows) == len({r.heading for r in rows}) <= sum(s.kind in claim_kinds for s in doc.sections)
+    assert all(r.kind in claim_kinds for r in rows)
+    assert not any(r.kind == "solution" for r in rows) and len(rows) < len(doc.sections) / 2

@@ -407,3 +407,64 @@ def test_titles_never_come_from_default_properties_file_names_or_form_headings()
     doc = Document(text=text, blocks=blocks, block_offsets=offsets, format="txt", sections=found.sections,
                    metadata={"title": "Word Document"})
     assert guess_title(doc) == "Học sinh lớp 5 ít đọc sách ngoài giờ và thư viện trường vắng người mượn sách"
+
+
+NEWS_ARTICLE = [
+    "Lạng Sơn: Nông dân Cao Lộc được mùa hồng không hạt",
+    "Những ngày này, trên các triền đồi xã Thanh Lòa, bà con đang tất bật thu hoạch hồng không hạt.",
+    "Theo ông Hoàng Văn Minh, trưởng thôn, năm nay giá hồng cao hơn năm trước khoảng 10%.",
+    "Nhiều hộ đã liên kết với thương lái để tiêu thụ, không còn cảnh ép giá như trước.",
+    "Hiện toàn huyện có hơn 1.400 ha hồng, trong đó hồng không hạt chiếm khoảng một nửa.",
+]
+
+
+def test_a_news_article_is_told_it_follows_no_template():
+    from indexing.report import CheckReport
+    from service.wording import structure_text
+
+    blocks, text, offsets = build(NEWS_ARTICLE)
+    detection = detect_sections(blocks, text, offsets, TEMPLATES)
+    assert detection.template is None and detection.closest_template is None
+    doc = Document(text=text, blocks=blocks, block_offsets=offsets, format="md", template=None,
+                   sections=detection.sections, missing_sections=detection.missing_sections)
+    sentence = structure_text(CheckReport.summarize(doc))
+    assert sentence == "Không nhận ra mẫu bản mô tả sáng kiến."
+    assert "đủ các mục" not in sentence
+
+
+def test_a_partial_form_names_the_closest_template_and_what_it_lacks():
+    blocks, text, offsets = build([
+        "Mô tả cách làm mới trong tổ chuyên môn",
+        heading("Tình trạng giải pháp đã biết", 2), PARA,
+        heading("Nội dung giải pháp đề nghị công nhận là sáng kiến", 2), PARA,
+    ])
+    detection = detect_sections(blocks, text, offsets, TEMPLATES)
+    assert detection.template is None
+    assert detection.closest_template == "TT18"
+    assert "Khả năng áp dụng của giải pháp" in detection.closest_missing
+    assert "Tình trạng giải pháp đã biết" not in detection.closest_missing
+
+
+@pytest.mark.parametrize("results_heading", ["IV. Kết quả", "IV. Hiệu quả đạt được", "IV. KẾT QUẢ VÀ HIỆU QUẢ"])
+def test_a_results_heading_in_other_words_is_the_results_section_and_never_missing(results_heading):
+    blocks, text, offsets = build([
+        bold("SÁNG KIẾN KINH NGHIỆM"),
+        "MỘT SỐ BIỆN PHÁP GIÚP HỌC SINH LỚP 3 HỌC TỐT PHÉP CHIA CÓ DƯ",
+        bold("I. Cơ sở lí luận"), PARA,
+        bold("II. Thực trạng"), PARA,
+        bold("III. Các biện pháp thực hiện"), PARA,
+        bold(results_heading),
+        "Cuối năm, tỉ lệ học sinh làm đúng phép chia có dư tăng từ 54% lên 86% (lớp 3A, 32 em).",
+        bold("V. Kết luận"), PARA,
+    ])
+    detection = detect_sections(blocks, text, offsets, TEMPLATES)
+    assert detection.template == "SKKN"
+    assert (results_heading, "results") in [(s.heading, s.kind) for s in detection.sections]
+    assert "Kết quả đạt được" not in detection.missing_sections
+    # ... and the evidence table rates the same section: the two never contradict each other.
+    from indexing.evidence import analyze_evidence, load_lexicon
+
+    doc = Document(text=text, blocks=blocks, block_offsets=offsets, format="docx", template=detection.template,
+                   sections=detection.sections, missing_sections=detection.missing_sections)
+    rows = {row.heading: row.status for row in analyze_evidence(doc, load_lexicon(Settings().lexicons_dir)).sections}
+    assert rows[results_heading] == "present"
