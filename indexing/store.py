@@ -258,6 +258,9 @@ class ArchiveStore:
             self.meta_set("schema_version", SCHEMA_VERSION)
         if self.meta_get("token_df_version") != TOKEN_DF_VERSION:
             self._recount_tokens()
+        if self.meta_get("passage_count") is None:  # an archive of an older version: counted once
+            with self._write() as conn:
+                conn.execute("INSERT OR IGNORE INTO meta(key, value) SELECT 'passage_count', count(*) FROM passages")
 
     def _recount_tokens(self) -> None:
         """One full count of the token table, for an archive written before the table kept itself
@@ -361,6 +364,7 @@ class ArchiveStore:
                 ],
             )
             _count_tokens(conn, doc.text, +1)
+            _count_passages(conn, len(passages))
         return doc_id
 
     def find_by_hash(self, h: str) -> str | None:
@@ -457,6 +461,7 @@ class ArchiveStore:
             conn.execute("DELETE FROM passages WHERE doc_id = ?", (doc_id,))
             conn.execute("DELETE FROM documents WHERE id = ?", (doc_id,))
             _count_tokens(conn, row["text"], -1)
+            _count_passages(conn, -len(ids))
         return ids
 
     def document_infos(self, doc_ids) -> dict[str, DocumentInfo]:
@@ -544,13 +549,16 @@ class ArchiveStore:
     # -- passages -----------------------------------------------------------------------------
 
     def count_passages(self) -> int:
-        return self._conn().execute("SELECT count(*) FROM passages").fetchone()[0]
+        return self.passage_signature()[0]
 
     def passage_signature(self) -> tuple[int, int]:
         """(count, highest id) of the passages: changes with every add or delete, from any process,
-        so a reader can tell cheaply that its in-memory index is stale."""
-        count, top = self._conn().execute("SELECT count(*), coalesce(max(id), 0) FROM passages").fetchone()
-        return int(count), int(top)
+        so a reader can tell cheaply that its in-memory index is stale. Read in one statement from the
+        count the writes keep in `meta` (count(*) scans 400k rows: 20 ms a call) and the rowid's end."""
+        count, top = self._conn().execute(
+            "SELECT (SELECT CAST(value AS INTEGER) FROM meta WHERE key = 'passage_count'),"
+            " (SELECT coalesce(max(id), 0) FROM passages)").fetchone()
+        return int(count or 0), int(top)
 
     def passage_ids(self, doc_id: str | None = None) -> list[int]:
         """Ids of one document's passages in reading order, or of the whole archive by id."""
@@ -654,6 +662,10 @@ class ArchiveStore:
             vectors = np.stack([np.frombuffer(r[1], dtype=np.float32) for r in rows])
             last = int(ids[-1])
             yield ids, vectors
+
+
+def _count_passages(conn: sqlite3.Connection, delta: int) -> None:
+    conn.execute("UPDATE meta SET value = CAST(value AS INTEGER) + ? WHERE key = 'passage_count'", (delta,))
 
 
 def _count_tokens(conn: sqlite3.Connection, text: str, delta: int) -> None:

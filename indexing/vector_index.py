@@ -24,6 +24,8 @@ INDEX_FILE = "passages.faiss"
 MANIFEST_FILE = "manifest.json"
 # Manifest keys that make two sets of vectors incomparable; other keys are informational.
 COMPATIBILITY_KEYS = ("model_id", "dimension")
+# Queries multiplied against a flat index at once: 16 × 400k scores are 26 MB.
+FLAT_QUERY_BATCH = 16
 
 
 def _normalised(vectors: np.ndarray) -> np.ndarray:
@@ -133,13 +135,40 @@ class VectorIndex:
                 np.full((len(queries), k), -np.inf, dtype=np.float32),
                 np.full((len(queries), k), -1, dtype=np.int64),
             )
-        params = None
-        if allowed is not None:
-            params = faiss.SearchParameters(sel=faiss.IDSelectorBatch(np.asarray(allowed, dtype=np.int64)))
         with self._lock:
+            if isinstance(faiss.downcast_index(self.index.index), faiss.IndexFlat):
+                return self._flat_search(queries, k, allowed)
+            params = None
+            if allowed is not None:
+                params = faiss.SearchParameters(sel=faiss.IDSelectorBatch(np.asarray(allowed, dtype=np.int64)))
             scores, ids = self.index.search(queries, k, params=params)
         scores[ids < 0] = -np.inf
         return scores, ids
+
+    def _flat_search(self, queries: np.ndarray, k: int, allowed) -> tuple[np.ndarray, np.ndarray]:
+        """Exact search as one matrix product over FAISS's own storage (a view, no copy). The generic
+        FAISS build this wheel falls back to takes ~60 ms for one query against 400k vectors; BLAS
+        takes ~25 ms, and batches of queries become a matrix-matrix product (measured: bench.py)."""
+        inner = faiss.downcast_index(self.index.index)
+        n = self.ntotal
+        matrix = faiss.rev_swig_ptr(inner.codes.data(), inner.codes.size()).view(np.float32).reshape(n, -1)
+        ids = faiss.rev_swig_ptr(self.index.id_map.data(), n).astype(np.int64)
+        rows = None
+        if allowed is not None:
+            rows = np.flatnonzero(np.isin(ids, np.asarray(allowed, dtype=np.int64)))
+            matrix, ids = matrix[rows], ids[rows]
+        top = min(k, len(ids))
+        scores = np.full((len(queries), k), -np.inf, dtype=np.float32)
+        found = np.full((len(queries), k), -1, dtype=np.int64)
+        for start in range(0, len(queries), FLAT_QUERY_BATCH):
+            batch = matrix @ queries[start:start + FLAT_QUERY_BATCH].T  # (n, b): bounded memory
+            for col in range(batch.shape[1]):
+                column = batch[:, col]
+                best = np.argpartition(-column, top - 1)[:top] if top < len(column) else np.arange(len(column))
+                best = best[np.argsort(-column[best], kind="stable")]
+                scores[start + col, :top] = column[best]
+                found[start + col, :top] = ids[best]
+        return scores, found
 
     def manifest_dict(self) -> dict:
         return {
