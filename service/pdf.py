@@ -32,6 +32,27 @@ def percent(value) -> str:
     return f"{round(float(value or 0) * 100)}%"
 
 
+def _evidence_flow(report: CheckReport, p, cell_bold, grid) -> list:
+    """The evidence summary, then one row per claim-bearing section, then the document checks."""
+    from reportlab.lib.units import mm
+    from reportlab.platypus import Table
+
+    flow = []
+    if report.evidence_summary:
+        summary = report.evidence_summary
+        flow.append(p(f"{EVIDENCE_TEXT[summary.status]}. {summary.text}", cell_bold))
+        for n, gap in enumerate(summary.gaps, 1):
+            flow.append(p(f"{n}. {gap.heading} ({EVIDENCE_TEXT[gap.status].lower()}): {gap.suggestion}"))
+    if report.evidence:
+        rows = [[p("Mục", cell_bold), p("Tình trạng", cell_bold), p("Nhận xét và gợi ý", cell_bold)]]
+        for e in report.evidence:
+            notes = [p("• " + f) for f in e.findings] + [p("→ " + s) for s in e.suggestions]
+            rows.append([p(e.heading), p(EVIDENCE_TEXT.get(e.status, e.status)), notes or p("—")])
+        flow.append(Table(rows, colWidths=[45 * mm, 30 * mm, 95 * mm], style=grid, repeatRows=1))
+    flow += [p("• " + line) for line in report.document_findings + report.document_suggestions]
+    return flow
+
+
 def report_to_pdf(report: CheckReport, *, filename: str, created_at: str, demo: bool = False) -> bytes:
     from reportlab.lib import colors
     from reportlab.lib.pagesizes import A4
@@ -89,19 +110,7 @@ def report_to_pdf(report: CheckReport, *, filename: str, created_at: str, demo: 
     flow.append(p(structure_text(doc)))
 
     flow.append(p("Minh chứng hiệu quả theo từng mục", h2))
-    if report.evidence_summary:
-        summary = report.evidence_summary
-        flow.append(p(f"{EVIDENCE_TEXT[summary.status]}. {summary.text}", cell_bold))
-        for n, gap in enumerate(summary.gaps, 1):
-            flow.append(p(f"{n}. {gap.heading} ({EVIDENCE_TEXT[gap.status].lower()}): {gap.suggestion}"))
-    if report.evidence:
-        rows = [[p("Mục", cell_bold), p("Tình trạng", cell_bold), p("Nhận xét và gợi ý", cell_bold)]]
-        for e in report.evidence:
-            notes = [p("• " + f) for f in e.findings] + [p("→ " + s) for s in e.suggestions]
-            rows.append([p(e.heading), p(EVIDENCE_TEXT.get(e.status, e.status)), notes or p("—")])
-        flow.append(Table(rows, colWidths=[45 * mm, 30 * mm, 95 * mm], style=grid, repeatRows=1))
-    for line in report.document_findings + report.document_suggestions:
-        flow.append(p("• " + line))
+    flow += _evidence_flow(report, p, cell_bold, grid)
 
     buffer = io.BytesIO()
 
