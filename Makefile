@@ -31,9 +31,9 @@ test: $(STAMP)
 	$(BIN)/python -m pytest -q
 
 # Quality on the labelled families of ../shared (each script skips itself when it is absent) and on
-# the families of bench/families written for this project: novelty verdicts as shipped and
-# leave-one-family-out, the passage decision on vnPara, evidence statuses, section headings in
-# Markdown and in DOCX/PDF/TXT/DOC renderings.
+# the families of bench/families and bench/heldout written for this project: novelty verdicts as
+# shipped and leave-one-family-out, the passage decision on vnPara, evidence statuses, section
+# headings in Markdown and in DOCX/PDF/TXT/DOC renderings, and archive search on bench/search.
 eval: $(STAMP)
 	status=0; \
 	$(BIN)/python bench/eval.py --data-dir $(DATA_DIR)/eval || status=1; \
@@ -43,6 +43,7 @@ eval: $(STAMP)
 	$(BIN)/python bench/eval_evidence.py --quiet --corpus bench/heldout || status=1; \
 	out=$$($(BIN)/python bench/check_sections.py) || status=1; echo "$$out" | tail -1; \
 	$(BIN)/python bench/check_formats.py || status=1; \
+	$(BIN)/python bench/eval_search.py --data-dir $(DATA_DIR)/eval-search || status=1; \
 	exit $$status
 
 bench: $(STAMP)

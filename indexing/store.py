@@ -75,6 +75,11 @@ CREATE TABLE IF NOT EXISTS sections (
     parent INTEGER,
     PRIMARY KEY (doc_id, idx)
 );
+-- Every deleted passage id, numbered: with the growing passage ids, the log an index catches up from.
+CREATE TABLE IF NOT EXISTS deleted_passages (
+    seq INTEGER PRIMARY KEY AUTOINCREMENT,
+    passage_id INTEGER NOT NULL
+);
 -- AUTOINCREMENT: passage ids double as FAISS ids, so an id must never be reused after a delete.
 CREATE TABLE IF NOT EXISTS passages (
     id INTEGER PRIMARY KEY AUTOINCREMENT,
@@ -459,6 +464,7 @@ class ArchiveStore:
                 raise NotFoundError(f"Không tìm thấy sáng kiến có mã «{doc_id}» trong kho lưu trữ.")
             ids = [r[0] for r in conn.execute("SELECT id FROM passages WHERE doc_id = ? ORDER BY id", (doc_id,))]
             conn.execute("DELETE FROM passages WHERE doc_id = ?", (doc_id,))
+            conn.executemany("INSERT INTO deleted_passages(passage_id) VALUES (?)", [(i,) for i in ids])
             conn.execute("DELETE FROM documents WHERE id = ?", (doc_id,))
             _count_tokens(conn, row["text"], -1)
             _count_passages(conn, -len(ids))
@@ -550,6 +556,21 @@ class ArchiveStore:
 
     def count_passages(self) -> int:
         return self.passage_signature()[0]
+
+    def sync_position(self) -> tuple[int, int]:
+        """(highest passage id, highest deletion number): how far an index must have caught up to
+        reflect the store (see vector_index.VectorIndex.sync)."""
+        top, deleted = self._conn().execute(
+            "SELECT (SELECT coalesce(max(id), 0) FROM passages),"
+            " (SELECT coalesce(max(seq), 0) FROM deleted_passages)").fetchone()
+        return int(top), int(deleted)
+
+    def deleted_passages(self, after: int = 0, upto: int | None = None) -> list[int]:
+        """Ids of the passages deleted with a deletion number in (`after`, `upto`]."""
+        rows = self._conn().execute(
+            "SELECT passage_id FROM deleted_passages WHERE seq > ? AND seq <= ? ORDER BY seq",
+            (after, upto if upto is not None else 2 ** 62))
+        return [r[0] for r in rows]
 
     def passage_signature(self) -> tuple[int, int]:
         """(count, highest id) of the passages: changes with every add or delete, from any process,
@@ -643,18 +664,31 @@ class ArchiveStore:
             last = rows[-1]["id"]
 
     def sample_vectors(self, n: int) -> np.ndarray:
-        """About `n` stored passage vectors spread evenly over the archive (every k-th id)."""
-        ids = self.passage_ids()
-        step = max(1, len(ids) // max(n, 1))
-        return self.passage_vectors(ids[::step][:n]) if ids else np.zeros((0, self.dimension() or 0), np.float32)
-
-    def iter_vectors(self, batch: int = 4096) -> Iterator[tuple[np.ndarray, np.ndarray]]:
-        """All stored vectors as (ids int64 (n,), vectors float32 (n, d)) batches, by increasing id."""
+        """About `n` stored passage vectors spread evenly over the archive: ids evenly spaced between
+        the lowest and the highest (passage ids are dense but for deleted ones), read by key, so a
+        sample of a 4M-passage archive never reads the whole table nor holds every id."""
+        low, high = self._conn().execute("SELECT coalesce(min(id), 0), coalesce(max(id), 0) FROM passages").fetchone()
+        if not high or n <= 0:
+            return np.zeros((0, self.dimension() or 0), np.float32)
+        wanted = np.unique(np.linspace(low, high, num=min(n, high - low + 1)).round().astype(np.int64)).tolist()
+        found = []
         conn = self._conn()
-        last = -1
+        for chunk in range(0, len(wanted), 500):
+            part = wanted[chunk : chunk + 500]
+            found += [np.frombuffer(r[0], dtype=np.float32) for r in conn.execute(
+                f"SELECT vector FROM passages WHERE id IN ({','.join('?' * len(part))})", part)]
+        return np.stack(found) if found else np.zeros((0, self.dimension() or 0), np.float32)
+
+    def iter_vectors(self, batch: int = 4096, after: int = 0, upto: int | None = None
+                     ) -> Iterator[tuple[np.ndarray, np.ndarray]]:
+        """Stored vectors as (ids int64 (n,), vectors float32 (n, d)) batches, by increasing id: all
+        of them, or those with `after` < id <= `upto` (what an index has not caught up with yet)."""
+        conn = self._conn()
+        last = after
+        limit = upto if upto is not None else 2 ** 62
         while True:
             rows = conn.execute(
-                "SELECT id, vector FROM passages WHERE id > ? ORDER BY id LIMIT ?", (last, batch)
+                "SELECT id, vector FROM passages WHERE id > ? AND id <= ? ORDER BY id LIMIT ?", (last, limit, batch)
             ).fetchall()
             if not rows:
                 return

@@ -1,15 +1,27 @@
 """FAISS index over passage vectors: cosine similarity as inner product on L2-normalised vectors.
 
-The index is a cache of the vectors stored in SQLite (`ArchiveStore`): its ids are passage ids, and
-when it is missing, stale, built with another model or out of step with the store after a crash,
-`rebuild_from_store` recreates it without re-embedding. The manifest beside it records what the
-vectors mean (model, dimension, text-processing versions) so incompatible vectors are never mixed.
+The index is a cache of the vectors stored in SQLite (`ArchiveStore`), and SQLite is also its log:
+passage ids only grow and every deleted passage id is recorded with a sequence number, so an index
+knows how far it has caught up (`position`: the highest passage id and deletion number it holds) and
+`sync` applies only what changed since, reading the new vectors from the store. Adding a document
+therefore costs its own passages, never a rewrite of the whole index; a snapshot of the index is
+written now and then (`save`, when enough has changed) and on open the snapshot is caught up the
+same way. A missing, damaged or incompatible snapshot is rebuilt from the store without re-embedding.
+
+The index type follows the archive's size (`choose_index_type`): exact search (one BLAS product)
+while it is small enough, an inverted file with 8-bit scalar quantisation (trained on stored
+vectors, a quarter of the memory) beyond; the archive upgrades itself when it crosses the size.
+The manifest beside the snapshot records what the vectors mean (model, dimension, text-processing
+versions) so incompatible vectors are never mixed.
 """
 from __future__ import annotations
 
 import hashlib
 import json
+import logging
+import math
 import os
+import re
 import tempfile
 import threading
 from datetime import datetime, timezone
@@ -20,12 +32,26 @@ import numpy as np
 
 from indexing.errors import IndexMismatchError, NotFoundError
 
+log = logging.getLogger(__name__)
+
 INDEX_FILE = "passages.faiss"
 MANIFEST_FILE = "manifest.json"
 # Manifest keys that make two sets of vectors incomparable; other keys are informational.
 COMPATIBILITY_KEYS = ("model_id", "dimension")
 # Queries multiplied against a flat index at once: 16 × 400k scores are 26 MB.
 FLAT_QUERY_BATCH = 16
+# Exact search up to this many vectors (0.6 GB of float32 at 384 dimensions, ~25 ms a query on two
+# cores); an inverted file beyond (bench.py measures both, and the recall of the second).
+FLAT_LIMIT = 400_000
+# Lists probed per query, as a share of the lists (at least IVF_MIN_PROBE): recall@20 >= 0.99 on
+# real passage vectors (bench.py prints it).
+IVF_PROBE_SHARE = 1 / 16
+IVF_MIN_PROBE = 32
+# Vectors used to train an inverted file (k-means): 64 per list, capped.
+IVF_TRAIN_PER_LIST = 64
+IVF_TRAIN_MAX = 200_000
+# A snapshot is written when this many vectors changed since the last one (or a tenth of the index).
+SNAPSHOT_CHANGES = 20_000
 
 
 def _normalised(vectors: np.ndarray) -> np.ndarray:
@@ -36,6 +62,14 @@ def _normalised(vectors: np.ndarray) -> np.ndarray:
 
 def _now() -> str:
     return datetime.now(timezone.utc).isoformat(timespec="seconds")
+
+
+def _fsync_dir(directory: Path) -> None:
+    dir_fd = os.open(directory, os.O_RDONLY)
+    try:
+        os.fsync(dir_fd)  # make a rename itself durable
+    finally:
+        os.close(dir_fd)
 
 
 def atomic_write(path: Path, data: bytes) -> None:
@@ -51,11 +85,23 @@ def atomic_write(path: Path, data: bytes) -> None:
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
-    dir_fd = os.open(path.parent, os.O_RDONLY)
-    try:
-        os.fsync(dir_fd)  # make the rename itself durable
-    finally:
-        os.close(dir_fd)
+    _fsync_dir(path.parent)
+
+
+def file_sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with open(path, "rb") as fh:
+        for block in iter(lambda: fh.read(1 << 22), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def choose_index_type(n_vectors: int) -> str:
+    """The FAISS factory string for an archive of this many vectors (see FLAT_LIMIT)."""
+    if n_vectors < FLAT_LIMIT:
+        return "Flat"
+    lists = 2 ** round(math.log2(2 * math.sqrt(n_vectors)))
+    return f"IVF{lists},SQ8"
 
 
 def brute_force_search(matrix: np.ndarray, queries: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
@@ -73,9 +119,9 @@ def brute_force_search(matrix: np.ndarray, queries: np.ndarray, k: int) -> tuple
 
 
 class VectorIndex:
-    """`IndexIDMap2` (explicit int64 ids = passage ids) around any FAISS factory string;
-    "Flat" is exact search. Thread-safe: FAISS itself is not (a search running while another thread
-    adds or removes vectors reads freed memory and crashes the process), so every call takes a lock."""
+    """`IndexIDMap2` (explicit int64 ids = passage ids) around any FAISS factory string; "Flat" is
+    exact search. Thread-safe: FAISS itself is not (a search running while another thread adds or
+    removes vectors reads freed memory and crashes the process), so every call takes a lock."""
 
     def __init__(self, dimension: int, index_type: str = "Flat", manifest: dict | None = None):
         self.dimension = int(dimension)
@@ -85,11 +131,24 @@ class VectorIndex:
         self.created_at = _now()
         inner = faiss.index_factory(self.dimension, index_type, faiss.METRIC_INNER_PRODUCT)
         self.index = faiss.IndexIDMap2(inner)
+        self.position = (0, 0)  # (highest passage id, highest deletion number) this index reflects
+        self.unsaved = 0  # vectors added or removed since the last snapshot
         self._lock = threading.RLock()
+        self._set_probes()
 
     @property
     def ntotal(self) -> int:
         return self.index.ntotal
+
+    @property
+    def lists(self) -> int:
+        """Inverted lists (0 for exact search)."""
+        match = re.match(r"IVF(\d+)", self.index_type)
+        return int(match.group(1)) if match else 0
+
+    def _set_probes(self) -> None:
+        if self.lists:
+            faiss.extract_index_ivf(self.index.index).nprobe = max(IVF_MIN_PROBE, int(self.lists * IVF_PROBE_SHARE))
 
     def ids(self) -> np.ndarray:
         with self._lock:
@@ -97,7 +156,8 @@ class VectorIndex:
 
     def add(self, ids, vectors: np.ndarray) -> None:
         """Add (or replace) vectors under the given ids. Replacing keeps re-indexing a document
-        idempotent instead of leaving duplicate hits."""
+        idempotent instead of leaving duplicate hits; ids above every id held (the usual case:
+        passage ids only grow) skip that check, which costs a pass over the index."""
         ids = np.asarray(ids, dtype=np.int64).reshape(-1)
         vectors = _normalised(vectors)
         if vectors.shape != (len(ids), self.dimension):
@@ -108,19 +168,44 @@ class VectorIndex:
         if not len(ids):
             return
         with self._lock:
-            present = np.intersect1d(ids, self.ids())
-            if len(present):
-                self.remove(present)
+            if self.ntotal and ids.min() <= self._max_id():
+                self.index.remove_ids(faiss.IDSelectorBatch(ids))
             if not self.index.is_trained:
                 self.index.train(vectors)  # e.g. IVF: learns its clusters from the first batch
             self.index.add_with_ids(vectors, ids)
+            self.unsaved += len(ids)
+
+    def _max_id(self) -> int:
+        n = self.ntotal
+        return int(faiss.rev_swig_ptr(self.index.id_map.data(), n).max()) if n else -1
 
     def remove(self, ids) -> int:
         ids = np.asarray(ids, dtype=np.int64).reshape(-1)
         if not len(ids):
             return 0
         with self._lock:
-            return int(self.index.remove_ids(faiss.IDSelectorBatch(ids)))
+            removed = int(self.index.remove_ids(faiss.IDSelectorBatch(ids)))
+            self.unsaved += removed
+            return removed
+
+    def sync(self, store, batch: int = 4096) -> int:
+        """Catch up with the store: add the passages stored since `position`, drop those deleted
+        since; returns how many vectors changed. Reads only what changed."""
+        with self._lock:
+            target = store.sync_position()
+            if target == self.position:
+                return 0
+            changed = 0
+            for ids, vectors in store.iter_vectors(batch, after=self.position[0], upto=target[0]):
+                self.add(ids, vectors)
+                changed += len(ids)
+            deleted = store.deleted_passages(after=self.position[1], upto=target[1])
+            changed += self.remove(deleted)
+            self.position = target
+            return changed
+
+    def needs_snapshot(self) -> bool:
+        return self.unsaved >= max(SNAPSHOT_CHANGES, self.ntotal // 10)
 
     def search(self, queries: np.ndarray, k: int, allowed=None) -> tuple[np.ndarray, np.ndarray]:
         """Top-k by cosine: (scores (n, k) float32, passage ids (n, k) int64), -1 id padding; only
@@ -140,7 +225,10 @@ class VectorIndex:
                 return self._flat_search(queries, k, allowed)
             params = None
             if allowed is not None:
-                params = faiss.SearchParameters(sel=faiss.IDSelectorBatch(np.asarray(allowed, dtype=np.int64)))
+                params = faiss.SearchParametersIVF(
+                    sel=faiss.IDSelectorBatch(np.asarray(allowed, dtype=np.int64)),
+                    nprobe=faiss.extract_index_ivf(self.index.index).nprobe) if self.lists else \
+                    faiss.SearchParameters(sel=faiss.IDSelectorBatch(np.asarray(allowed, dtype=np.int64)))
             scores, ids = self.index.search(queries, k, params=params)
         scores[ids < 0] = -np.inf
         return scores, ids
@@ -153,7 +241,6 @@ class VectorIndex:
         n = self.ntotal
         matrix = faiss.rev_swig_ptr(inner.codes.data(), inner.codes.size()).view(np.float32).reshape(n, -1)
         ids = faiss.rev_swig_ptr(self.index.id_map.data(), n).astype(np.int64)
-        rows = None
         if allowed is not None:
             rows = np.flatnonzero(np.isin(ids, np.asarray(allowed, dtype=np.int64)))
             matrix, ids = matrix[rows], ids[rows]
@@ -177,43 +264,61 @@ class VectorIndex:
             "index_type": self.index_type,
             "faiss_version": faiss.__version__,
             "count": self.ntotal,
+            "position": list(self.position),
             "created_at": self.created_at,
             "updated_at": _now(),
         }
 
     def save(self, directory: Path) -> None:
-        """Write `passages.faiss` then `manifest.json`, each atomically. The manifest carries the
-        index file's checksum, so a crash between the two writes is detected on load."""
+        """Write the snapshot (`passages.faiss`) then `manifest.json`, each atomically, the index
+        streamed to disk (never a second copy in memory). The manifest carries the file's checksum,
+        so a crash between the two writes is detected on load."""
         directory = Path(directory)
         directory.mkdir(parents=True, exist_ok=True)
-        with self._lock:
-            data = faiss.serialize_index(self.index).tobytes()
-            manifest = {**self.manifest_dict(), "index_sha256": hashlib.sha256(data).hexdigest()}
-        atomic_write(directory / INDEX_FILE, data)
+        fd, tmp = tempfile.mkstemp(dir=directory, prefix=f".{INDEX_FILE}.", suffix=".tmp")
+        os.close(fd)
+        try:
+            with self._lock:
+                faiss.write_index(self.index, tmp)
+                manifest = self.manifest_dict()
+                saved = self.unsaved
+            with open(tmp, "rb+") as fh:
+                os.fsync(fh.fileno())
+            manifest["index_sha256"] = file_sha256(Path(tmp))
+            os.replace(tmp, directory / INDEX_FILE)
+        except BaseException:
+            Path(tmp).unlink(missing_ok=True)
+            raise
+        _fsync_dir(directory)
         atomic_write(directory / MANIFEST_FILE, json.dumps(manifest, ensure_ascii=False, indent=2).encode())
+        with self._lock:
+            self.unsaved -= saved
 
     @classmethod
     def load(cls, directory: Path, expected: dict) -> VectorIndex:
-        """Load a saved index, refusing it when it was built with another model or dimension than
+        """Load a saved snapshot, refusing it when it was built with another model or dimension than
         `expected` (the configured ones) or when the index file does not match its manifest."""
         directory = Path(directory)
         index_path, manifest_path = directory / INDEX_FILE, directory / MANIFEST_FILE
         if not index_path.exists() or not manifest_path.exists():
-            raise NotFoundError(f"Chưa có chỉ mục véc-tơ trong thư mục «{directory}».")
+            raise NotFoundError(f"Chưa có chỉ mục véc-tơ trong thư mục “{directory}”.")
         manifest = json.loads(manifest_path.read_text(encoding="utf-8"))
         check_compatible(manifest, expected)
-        data = index_path.read_bytes()
-        if manifest.get("index_sha256") != hashlib.sha256(data).hexdigest():
+        if manifest.get("index_sha256") != file_sha256(index_path):
             raise IndexMismatchError(
                 "Tệp chỉ mục véc-tơ không khớp với tệp mô tả (manifest); cần xây dựng lại chỉ mục.")
         loaded = cls.__new__(cls)
-        loaded.index = faiss.deserialize_index(np.frombuffer(data, dtype=np.uint8))
+        loaded.index = faiss.read_index(str(index_path))
         loaded._lock = threading.RLock()
         loaded.dimension = int(manifest["dimension"])
         loaded.index_type = manifest["index_type"]
         loaded.created_at = manifest.get("created_at") or _now()
-        reserved = {"dimension", "index_type", "faiss_version", "count", "created_at", "updated_at", "index_sha256"}
+        loaded.position = tuple(manifest.get("position") or (0, 0))
+        loaded.unsaved = 0
+        reserved = {"dimension", "index_type", "faiss_version", "count", "created_at", "updated_at", "index_sha256",
+                    "position"}
         loaded.manifest = {k: v for k, v in manifest.items() if k not in reserved}
+        loaded._set_probes()
         return loaded
 
 
@@ -222,15 +327,17 @@ def check_compatible(manifest: dict, expected: dict, what: str = "Chỉ mục v�
     for key in COMPATIBILITY_KEYS:
         if key in expected and str(manifest.get(key)) != str(expected[key]):
             raise IndexMismatchError(
-                f"{what} được tạo với {key} = «{manifest.get(key)}», khác với cấu hình hiện tại "
-                f"«{expected[key]}»; không thể trộn véc-tơ không tương thích."
+                f"{what} được tạo với {key} = “{manifest.get(key)}”, khác với cấu hình hiện tại "
+                f"“{expected[key]}”; không thể trộn véc-tơ không tương thích."
             )
 
 
 def rebuild_from_store(store, manifest: dict, index_type: str = "Flat", batch: int = 4096) -> VectorIndex:
-    """A fresh index from the vectors kept in the store (no re-embedding). Refused when the store's
-    vectors were made with another model or dimension than `manifest` says: only re-embedding
-    the archive helps then."""
+    """A fresh index from the vectors kept in the store (no re-embedding), caught up to the store's
+    position. A trainable index (IVF) learns from a sample of the stored vectors spread over the
+    whole archive, then takes every vector batch by batch (never all of them in memory at once).
+    Refused when the store's vectors were made with another model or dimension than `manifest`
+    says: only re-embedding the archive helps then."""
     stored = {"model_id": store.meta_get("model_id"), "dimension": store.dimension()}
     stored = {k: v for k, v in stored.items() if v is not None}
     check_compatible(stored, {k: manifest[k] for k in stored if k in manifest}, "Kho lưu trữ")
@@ -238,24 +345,31 @@ def rebuild_from_store(store, manifest: dict, index_type: str = "Flat", batch: i
     if dimension is None:
         raise IndexMismatchError("Không xác định được số chiều véc-tơ: kho lưu trữ trống và cấu hình không ghi rõ.")
     index = VectorIndex(dimension, index_type, manifest)
-    batches = store.iter_vectors(batch)
+    target = store.sync_position()
     if not index.index.is_trained:
-        # Trainable indexes (IVF, PQ) must learn from the whole archive, not from its first batch.
-        batches = list(batches)
-        if batches:
-            ids, vectors = zip(*batches)
-            batches = [(np.concatenate(ids), np.concatenate(vectors))]
-    for ids, vectors in batches:
+        wanted = min(IVF_TRAIN_MAX, max(index.lists, 1) * IVF_TRAIN_PER_LIST)
+        sample = store.sample_vectors(wanted)
+        if len(sample):
+            with index._lock:
+                index.index.train(_normalised(sample))
+            del sample
+    for ids, vectors in store.iter_vectors(batch, upto=target[0]):
         index.add(ids, vectors)
+    index.position = target
+    log.info("vector index %s built from the store: %d vectors", index_type, index.ntotal)
     return index
 
 
 def index_consistent(store, index: VectorIndex) -> bool:
-    """True when the index holds exactly the store's passage ids with the store's dimension; False
-    means the app should rebuild (e.g. after a crash between a store write and an index save)."""
+    """True when the index reflects the store exactly: same dimension, caught up to the store's
+    position and holding as many vectors as the store has passages. False means the app should
+    catch it up (`sync`) or, if it still disagrees, rebuild it."""
     dimension = store.dimension()
     if dimension is not None and dimension != index.dimension:
         return False
-    store_ids = np.asarray(store.passage_ids(), dtype=np.int64)
-    index_ids = np.sort(index.ids())
-    return len(store_ids) == len(index_ids) and bool(np.array_equal(store_ids, index_ids))
+    return index.position == store.sync_position() and index.ntotal == store.count_passages()
+
+
+def index_holds_store_ids(store, index: VectorIndex) -> bool:
+    """The thorough check (every id compared, a pass over both): for tests and repairs."""
+    return bool(np.array_equal(np.asarray(store.passage_ids(), dtype=np.int64), np.sort(index.ids())))

@@ -122,14 +122,17 @@ def index(
     archive = Archive(settings_for(data_dir))
     results, errors = [], []
     with tqdm(total=len(jobs), desc="Đưa vào kho", unit="tệp", file=sys.stderr) as bar:
-        for path, meta in jobs:
-            try:
-                added = archive.add_file(path, DocMeta(**{k: v for k, v in meta.items() if v is not None}, level=level))
-                results.append({"doc_id": added.doc_id, "path": str(path), "title": added.title})
-            except SangkienError as exc:
-                errors.append((path, exc.message))
-                tqdm.write(f"Bỏ qua «{path}»: {exc.message}", file=sys.stderr)
+        def done(path, result):
+            if isinstance(result, Exception):
+                message = result.message if isinstance(result, SangkienError) else UNEXPECTED_MESSAGE
+                errors.append((path, message))
+                tqdm.write(f"Bỏ qua “{path}”: {message}", file=sys.stderr)
+            else:
+                results.append({"doc_id": result.doc_id, "path": str(path), "title": result.title})
             bar.update(1)
+
+        archive.add_files([(path, DocMeta(**{k: v for k, v in meta.items() if v is not None}, level=level))
+                           for path, meta in jobs], on_done=done)
     if as_json:
         emit_json(results)
     else:
@@ -300,8 +303,7 @@ def load_demo_archive(archive) -> int:
     if not manifest.exists():
         return 0
     jobs = read_manifest(manifest)
-    for path, meta in jobs:
-        archive.add_file(path, DocMeta(**{k: v for k, v in meta.items() if v is not None}))
+    archive.add_files([(path, DocMeta(**{k: v for k, v in meta.items() if v is not None})) for path, meta in jobs])
     return len(jobs)
 
 

@@ -18,7 +18,7 @@ import pytest
 
 from indexing.archive import Archive
 from indexing.config import Settings
-from indexing.vector_index import INDEX_FILE, VectorIndex, index_consistent
+from indexing.vector_index import INDEX_FILE, VectorIndex, index_consistent, index_holds_store_ids
 from tests.helpers import HashEmbedder
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
@@ -90,19 +90,20 @@ def start_import(data_dir: Path, files: list[Path], go: Path | None = None) -> s
     )
 
 
-def assert_archive_sound(data_dir: Path, embedder, expected_docs: int, *, saved_index_current: bool) -> Archive:
-    """SQLite passes its integrity check and holds `expected_docs` distinct documents; the FAISS index
-    holds exactly the store's passages: as saved (after clean runs) or once rebuilt on open (after a crash)."""
+def assert_archive_sound(data_dir: Path, embedder, expected_docs: int) -> Archive:
+    """SQLite passes its integrity check and holds `expected_docs` distinct documents; the saved
+    vector index, caught up from the store, holds exactly the store's passages, and so does the one
+    a fresh process opens."""
     with sqlite3.connect(data_dir / "archive.sqlite3") as conn:
         assert conn.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
         assert conn.execute("PRAGMA foreign_key_check").fetchall() == []
         hashes = [r[0] for r in conn.execute("SELECT content_hash FROM documents")]
     assert len(hashes) == len(set(hashes)) == expected_docs
     archive = Archive(Settings(data_dir=data_dir), embedder=embedder)
-    if saved_index_current:
-        assert index_consistent(archive.store, VectorIndex.load(archive.settings.index_dir, archive.manifest()))
-    assert index_consistent(archive.store, archive.index)
-    assert index_consistent(archive.store, VectorIndex.load(archive.settings.index_dir, archive.manifest()))
+    saved = VectorIndex.load(archive.settings.index_dir, archive.manifest())
+    saved.sync(archive.store)
+    assert index_consistent(archive.store, saved) and index_holds_store_ids(archive.store, saved)
+    assert index_consistent(archive.store, archive.index) and index_holds_store_ids(archive.store, archive.index)
     return archive
 
 
@@ -149,7 +150,7 @@ def test_readers_check_files_while_a_writer_imports(tmp_path, embedder):
     assert errors == []
     assert len(reports) >= 3 and all("similarity" in report for report in reports)
     assert archive.store.count_documents() == 6
-    assert_archive_sound(archive.settings.data_dir, embedder, expected_docs=6, saved_index_current=True)
+    assert_archive_sound(archive.settings.data_dir, embedder, expected_docs=6)
 
 
 # --- processes -----------------------------------------------------------------------------------------
@@ -167,7 +168,7 @@ def test_two_processes_import_into_one_data_dir(tmp_path):
     for process in processes:
         _, stderr = process.communicate(timeout=300)
         assert process.returncode == 0, stderr
-    archive = assert_archive_sound(data_dir, HashEmbedder(), expected_docs=8, saved_index_current=True)
+    archive = assert_archive_sound(data_dir, HashEmbedder(), expected_docs=8)
     stored = {Path(d.path).name for d in archive.store.list_documents(limit=20)[0]}
     assert stored == {path.name for path in first + second}
 
@@ -189,46 +190,52 @@ def test_sigkill_during_bulk_import_then_resume(tmp_path):
         assert conn.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
         interrupted = conn.execute("SELECT count(*) FROM documents").fetchone()[0]
     assert 3 <= interrupted < len(docs)
-    assert_archive_sound(data_dir, HashEmbedder(), expected_docs=interrupted, saved_index_current=False)
+    assert_archive_sound(data_dir, HashEmbedder(), expected_docs=interrupted)
 
     rerun = start_import(data_dir, docs)  # the same command again finishes the job
     _, stderr = rerun.communicate(timeout=300)
     assert rerun.returncode == 0, stderr
-    assert_archive_sound(data_dir, HashEmbedder(), expected_docs=len(docs), saved_index_current=True)
+    assert_archive_sound(data_dir, HashEmbedder(), expected_docs=len(docs))
 
 
 # --- a crash between the SQLite commit and the FAISS save ---------------------------------------------
 
 
 def test_crash_after_store_commit_is_repaired_on_next_open(tmp_path, monkeypatch):
+    """The document is committed to SQLite, then the process dies before its vectors reach the index:
+    the next process catches the index up from the store (it is the log), no re-embedding."""
     data_dir = tmp_path / "data"
     docs = write_initiatives(tmp_path / "docs", range(3))
     archive = Archive(Settings(data_dir=data_dir), embedder=HashEmbedder())
     archive.add_file(docs[0])
+    archive.index.save(archive.settings.index_dir)
     saved_before = (archive.settings.index_dir / INDEX_FILE).read_bytes()
 
-    def crash(self, directory):
-        raise OSError("power cut")
+    real_sync = VectorIndex.sync
 
-    monkeypatch.setattr(VectorIndex, "save", crash)
+    def crash(self, store, batch=4096):
+        if store.count_documents() == 2:  # after the commit of the second document
+            raise OSError("power cut")
+        return real_sync(self, store, batch)
+
+    monkeypatch.setattr(VectorIndex, "sync", crash)
     with pytest.raises(OSError):
         archive.add_file(docs[1])
     monkeypatch.undo()
 
-    # The document is committed, the index on disk is the old one: out of step.
+    # The document is committed, the index on disk is the old one: behind the store.
     assert archive.store.count_documents() == 2
     assert (archive.settings.index_dir / INDEX_FILE).read_bytes() == saved_before
     reopened = Archive(Settings(data_dir=data_dir), embedder=HashEmbedder())
     stale = VectorIndex.load(reopened.settings.index_dir, reopened.manifest())
     assert not index_consistent(reopened.store, stale)
 
-    assert index_consistent(reopened.store, reopened.index)  # rebuilt from SQLite on open
-    assert index_consistent(reopened.store, VectorIndex.load(reopened.settings.index_dir, reopened.manifest()))
+    assert index_consistent(reopened.store, reopened.index)  # caught up from SQLite on open
     second_id = next(d.id for d in reopened.store.list_documents()[0] if d.path.endswith("sk01.txt"))
     scores, ids = reopened.index.search(HashEmbedder().encode_passages([initiative(1)]), 1)
     assert reopened.store.passages_by_ids(ids[0])[0].doc_id == second_id
     reopened.add_file(docs[2])
-    assert_archive_sound(data_dir, HashEmbedder(), expected_docs=3, saved_index_current=True)
+    assert_archive_sound(data_dir, HashEmbedder(), expected_docs=3)
 
 
 # --- the FAISS index under concurrent search and update -----------------------------------------------

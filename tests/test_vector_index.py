@@ -8,7 +8,14 @@ from indexing import vector_index
 from indexing.document import Document, Passage
 from indexing.errors import IndexMismatchError, NotFoundError
 from indexing.store import ArchiveStore, DocMeta
-from indexing.vector_index import VectorIndex, brute_force_search, index_consistent, rebuild_from_store
+from indexing.vector_index import (
+    VectorIndex,
+    brute_force_search,
+    choose_index_type,
+    index_consistent,
+    index_holds_store_ids,
+    rebuild_from_store,
+)
 
 DIM = 32
 MANIFEST = {"model_id": "test-model", "model_checksum": "abc", "versions": {"normalizer": "1", "segmenter": "1"}}
@@ -140,9 +147,9 @@ def make_doc(text):
     return Document(text=text, blocks=[], block_offsets=[], format="txt")
 
 
-def fill_store(store, n_docs=4, per_doc=6):
+def fill_store(store, n_docs=4, per_doc=6, seed=0):
     doc_ids = []
-    for d in range(n_docs):
+    for d in range(seed, seed + n_docs):
         text = "\n".join(f"Tài liệu {d} đoạn {i} về đổi mới phương pháp dạy học." for i in range(per_doc))
         doc = make_doc(text)
         lines = text.split("\n")
@@ -154,30 +161,57 @@ def fill_store(store, n_docs=4, per_doc=6):
     return doc_ids
 
 
-def test_rebuild_from_store_matches_incremental_index(tmp_path):
+def test_an_index_caught_up_from_the_store_equals_a_rebuilt_one(tmp_path):
     store = ArchiveStore(tmp_path / "archive.db")
     store.meta_set("model_id", "test-model")
-    doc_ids = fill_store(store)
-
     incremental = VectorIndex(DIM, "Flat", MANIFEST)
-    for doc_id in doc_ids:
-        ids = store.passage_ids(doc_id)
-        incremental.add(ids, store.passage_vectors(ids))
-    removed = store.delete_document(doc_ids[1])
-    incremental.remove(removed)
+    doc_ids = []
+    for d in range(4):
+        doc_ids += fill_store(store, n_docs=1, seed=100 + d)
+        assert not index_consistent(store, incremental)  # stored, not yet caught up
+        assert incremental.sync(store) == 6 and index_consistent(store, incremental)
+    store.delete_document(doc_ids[1])
+    assert not index_consistent(store, incremental)
+    assert incremental.sync(store) == 6 and incremental.sync(store) == 0  # a deletion, applied once
 
     rebuilt = rebuild_from_store(store, MANIFEST)
     assert index_consistent(store, rebuilt) and index_consistent(store, incremental)
+    assert index_holds_store_ids(store, rebuilt) and index_holds_store_ids(store, incremental)
     queries = random_vectors(8, seed=9)
     s1, i1 = incremental.search(queries, 5)
     s2, i2 = rebuilt.search(queries, 5)
     np.testing.assert_array_equal(i1, i2)
     np.testing.assert_allclose(s1, s2, atol=1e-6)
-
-    # A crash after the store write but before the index update leaves them out of step.
-    incremental.remove(store.passage_ids(doc_ids[0])[:1])
-    assert not index_consistent(store, incremental)
     assert not index_consistent(store, VectorIndex(DIM + 1))
+
+
+def test_sync_reads_only_what_changed_since_the_snapshot(tmp_path, monkeypatch):
+    store = ArchiveStore(tmp_path / "archive.db")
+    fill_store(store, n_docs=5)
+    index = rebuild_from_store(store, MANIFEST)
+    index.save(tmp_path / "index")
+    fill_store(store, n_docs=1, seed=50)  # another process adds a document after the snapshot
+    read = []
+    real = store.iter_vectors
+
+    def counting(*args, **kwargs):
+        for ids, vectors in real(*args, **kwargs):
+            read.append(len(ids))
+            yield ids, vectors
+
+    monkeypatch.setattr(store, "iter_vectors", counting)
+    loaded = VectorIndex.load(tmp_path / "index", MANIFEST)
+    assert loaded.position != store.sync_position()
+    assert loaded.sync(store) == 6 and sum(read) == 6  # only the new document's passages
+    assert index_consistent(store, loaded) and loaded.ntotal == 36
+
+
+def test_the_index_type_follows_the_archive_size():
+    assert choose_index_type(1_000) == "Flat"
+    assert choose_index_type(vector_index.FLAT_LIMIT - 1) == "Flat"
+    big = choose_index_type(1_000_000)
+    assert big.startswith("IVF") and big.endswith(",SQ8")
+    assert VectorIndex(DIM, choose_index_type(4_000_000)).lists > VectorIndex(DIM, big).lists
 
 
 def test_rebuild_refuses_vectors_of_another_model(tmp_path):
@@ -190,12 +224,12 @@ def test_rebuild_refuses_vectors_of_another_model(tmp_path):
         rebuild_from_store(store, {"model_id": "old-model", "dimension": 64})
 
 
-def test_rebuild_trains_ivf_index_on_whole_store(tmp_path):
+def test_rebuild_trains_ivf_index_on_a_sample_of_the_store(tmp_path):
     store = ArchiveStore(tmp_path / "archive.db")
     fill_store(store, n_docs=8, per_doc=40)
-    index = rebuild_from_store(store, MANIFEST, index_type="IVF4,Flat", batch=50)
+    index = rebuild_from_store(store, MANIFEST, index_type="IVF4,SQ8", batch=50)
     assert index.ntotal == 320 and index_consistent(store, index)
-    vector_index.faiss.extract_index_ivf(index.index).nprobe = 4  # probe every list: exact again
+    vector_index.faiss.extract_index_ivf(index.index).nprobe = 4  # probe every list: exact but for SQ8
     ids = np.array(store.passage_ids())
     matrix = store.passage_vectors(ids)
     _, found = index.search(matrix[:5], 3)
